@@ -1,0 +1,1 @@
+"""PC-RNN-HC-A by hand in NumPy (public API filled in module by module)."""

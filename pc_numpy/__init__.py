@@ -1,1 +1,24 @@
-"""PC-RNN-HC-A by hand in NumPy (public API filled in module by module)."""
+"""PC-RNN-HC-A by hand in NumPy: every equation of DESIGN §2-§3 written out, NumPy only.
+
+    import pc_numpy as pcn
+    params = pcn.init_params(causes_dim, states_dim, output_dim, rng)
+    trace = pcn.rollout(params, x, c0, h0, tau=...)            # (1)-(8) over time
+    loss, grads = pcn.loss_and_grads(params, x, c0, h0, tau=...)  # BPTT by hand
+"""
+from .params import Params, init_params, check_params
+from .generative import hidden_prior, prediction, output_error
+from .inference import hidden_posterior, hidden_error, causes_bottom_up, causes_noise
+from .prior import responsibilities, prior_gradient, causes_prior, log_prior
+from .rollout import Step, Trace, step, rollout, generate
+from .bptt import Grads, ForwardCache, step_backward, backward, forward, loss_and_grads
+from .adam import Adam
+
+__all__ = [
+    "Params", "init_params", "check_params",
+    "hidden_prior", "prediction", "output_error",
+    "hidden_posterior", "hidden_error", "causes_bottom_up", "causes_noise",
+    "responsibilities", "prior_gradient", "causes_prior", "log_prior",
+    "Step", "Trace", "step", "rollout", "generate",
+    "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",
+    "Adam",
+]

@@ -1,0 +1,158 @@
+"""Back-propagation through time by hand, for training in generation mode (DESIGN §3).
+
+In generation mode (every rate zero) ``c[t] = c0`` and ``h_post = h_prior``, so the forward pass
+is (1)-(3) only.  The loss is the mean squared output error
+
+    L = mean(error**2)          over all N = T * B * O entries.
+
+Write ``a[t] = tanh(h_prior[t])`` (with ``a[-1] = tanh(h0)``), ``k = 1/tau`` and
+``g[t] = dL/dh_prior[t]``, the total gradient reaching the hidden state of step ``t`` (through the
+prediction of step ``t`` and through every later step).  Going backward, with ``g[T] = 0``:
+
+    d_error[t] = 2 * error[t] / N
+    g[t] = (d_error[t] @ w_o) * (1 - a[t]**2)                          # through the prediction (2)
+           + (1 - k) * g[t+1] + ((k * g[t+1]) @ w_r) * (1 - a[t]**2)    # through the next step (1)
+
+and the parameter gradients are sums over time of what each step contributes:
+
+    d_w_o = sum_t d_error[t].T @ a[t]          d_b_o = sum_{t,b} d_error[t]
+    d_w_r = sum_t (k * g[t]).T @ a[t-1]        d_b_r = sum_{t,b} k * g[t]
+    d_w_c = sum_t (k * g[t]).T @ c0            d_c0  = sum_t (k * g[t]) @ w_c
+    d_h0  = (1 - k) * g[0] + ((k * g[0]) @ w_r) * (1 - a[-1]**2)
+
+Structure (as in CS231n's ``rnn_layers.py``): ``step_backward`` is one step of the recursion;
+``backward`` is the visible loop that calls it from ``t = T-1`` down to ``0``; ``loss_and_grads``
+runs the forward, the loop, and the sums over time (one matrix product each, over the stacked
+time and batch axes).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar
+from .params import Params, check_params
+from .rollout import check_initial_state, rollout
+
+
+class Grads(NamedTuple):
+    """Gradients of the loss, one per trainable value (shapes as the values themselves)."""
+    w_o: np.ndarray   # (O, S)
+    b_o: np.ndarray   # (O,)
+    w_c: np.ndarray   # (S, C)
+    w_r: np.ndarray   # (S, S)
+    b_r: np.ndarray   # (S,)
+    c0: np.ndarray    # (B, C), or (C,) when c0 was given as a vector
+    h0: np.ndarray    # (B, S), or (S,) when h0 was given as a vector
+
+
+class ForwardCache(NamedTuple):
+    """What the backward pass needs from the forward pass, stacked over time."""
+    error: np.ndarray    # (T, B, O)  output errors (3)
+    a: np.ndarray        # (T, B, S)  a[t]   = tanh(h_prior[t])
+    a_prev: np.ndarray   # (T, B, S)  a[t-1] = tanh(h_post[t-1]), with a[-1] = tanh(h0)
+    c0: np.ndarray       # (B, C)     the causes, constant over time in generation mode
+
+
+def step_backward(d_error_t: np.ndarray, g_next: np.ndarray, a_t: np.ndarray, params: Params, *,
+                  tau: float) -> np.ndarray:
+    """One step of the BPTT recursion: ``g[t]`` from ``g[t+1]`` (DESIGN §3).
+
+        g[t] = (d_error[t] @ w_o) * (1 - a[t]**2)
+               + (1 - k) * g[t+1] + ((k * g[t+1]) @ w_r) * (1 - a[t]**2),      k = 1/tau
+
+    The first line is the path ``h_prior[t] -> a[t] -> x_pred[t] -> error[t]``; the second, the
+    two paths into ``h_prior[t+1]`` of (1): the leak ``(1 - k) h`` and the recurrence
+    ``k tanh(h) @ w_r.T``.
+
+    where
+        d_error_t : (B, O)  dL/d error[t] = 2 * error[t] / N
+        g_next    : (B, S)  g[t+1] = dL/dh_prior[t+1] (zeros at t = T-1)
+        a_t       : (B, S)  a[t] = tanh(h_prior[t])
+        params    : Params  uses ``w_o (O, S)``, ``w_r (S, S)``
+        tau       : float   time constant
+
+    Returns ``g[t]`` of shape (B, S).
+    """
+    # BEGIN SOLUTION
+    k = 1.0 / tau
+    d_a = d_error_t @ params.w_o + (k * g_next) @ params.w_r                              # (B, S) dL/da[t]
+    return d_a * (1.0 - a_t * a_t) + (1.0 - k) * g_next                                   # (B, S)
+    # END SOLUTION
+
+
+def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float) -> np.ndarray:
+    """The BPTT loop: ``g[t]`` for t = T-1 down to 0, each by ``step_backward``.
+
+    where
+        d_error : (T, B, O)  dL/d error = 2 * error / N
+        a       : (T, B, S)  tanh(h_prior)
+    Returns ``g`` of shape (T, B, S), ``g[t] = dL/dh_prior[t]``.
+    """
+    T, B, S = a.shape
+    g = np.empty((T, B, S))                                                               # (T, B, S)
+    # BEGIN SOLUTION
+    g_next = np.zeros((B, S))                                                             # g[T] = 0
+    for t in reversed(range(T)):
+        g_next = g[t] = step_backward(d_error[t], g_next, a[t], params, tau=tau)
+    # END SOLUTION
+    return g
+
+
+def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float):
+    """The training forward pass: a generation-mode rollout and the loss ``mean(error**2)``.
+
+    Arguments as ``loss_and_grads`` (already checked).  Returns ``(loss, ForwardCache)``.
+    """
+    trace = rollout(params, x, c0, h0, tau=tau)
+    a = np.tanh(trace.h_prior)                                                            # (T, B, S)
+    a_prev = np.concatenate([np.tanh(h0)[None], a[:-1]])                                  # (T, B, S)
+    loss = float(np.mean(trace.error ** 2))
+    return loss, ForwardCache(trace.error, a, a_prev, c0)
+
+
+def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
+                   tau: float) -> tuple:
+    """The training loss and its gradients by BPTT (DESIGN §3), in generation mode.
+
+        L = mean((x_pred - x)**2)    over all N = T * B * O entries
+
+    where
+        params : Params          ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
+        x      : (T, B, O)       target sequences
+        c0     : (B, C) or (C,)  hidden causes, one row per sequence (the memories to learn)
+        h0     : (B, S) or (S,)  initial hidden state
+        tau    : float >= 1      time constant
+
+    Returns ``(loss, grads)``: ``loss`` a float, ``grads`` a ``Grads`` with ``w_o, b_o, w_c,
+    w_r, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the gradient
+    summed over the batch).
+    """
+    dims: dict = {}
+    params = check_params(params, dims)
+    x = as_float_array("x", x, ("T", "B", "O"), dims)
+    c0_in, h0_in = np.asarray(c0), np.asarray(h0)
+    c0, h0 = check_initial_state(c0, h0, dims)
+    tau = as_scalar("tau", tau, low=1)
+    T, B, O, S, C = (dims[k] for k in "TBOSC")
+
+    loss, cache = forward(params, x, c0, h0, tau=tau)
+    d_error = 2.0 * cache.error / x.size                                                  # (T, B, O)
+    g = backward(d_error, cache.a, params, tau=tau)                                       # (T, B, S)
+
+    k = 1.0 / tau
+    kg = (k * g).reshape(T * B, S)                                                        # (T*B, S)
+    d_w_o = d_error.reshape(T * B, O).T @ cache.a.reshape(T * B, S)                       # (O, S)
+    d_b_o = d_error.sum(axis=(0, 1))                                                      # (O,)
+    d_w_r = kg.T @ cache.a_prev.reshape(T * B, S)                                         # (S, S)
+    d_b_r = kg.sum(axis=0)                                                                # (S,)
+    kg_sum_t = k * g.sum(axis=0)                                                          # (B, S)
+    d_w_c = kg_sum_t.T @ cache.c0                                                         # (S, C)
+    d_c0 = kg_sum_t @ params.w_c                                                          # (B, C)
+    d_h0 = (1.0 - k) * g[0] + ((k * g[0]) @ params.w_r) * (1.0 - cache.a_prev[0] ** 2)   # (B, S)
+    if c0_in.ndim == 1:
+        d_c0 = d_c0.sum(axis=0)                                                           # (C,)
+    if h0_in.ndim == 1:
+        d_h0 = d_h0.sum(axis=0)                                                           # (S,)
+    return loss, Grads(d_w_o, d_b_o, d_w_c, d_w_r, d_b_r, d_c0, d_h0)

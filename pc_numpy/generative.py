@@ -1,0 +1,80 @@
+"""The generative (top-down) pass: equations (1)-(3) of DESIGN §2.
+
+Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
+
+Every function takes ``check=True``: it then checks its arguments and names the one that is
+wrong.  The rollout checks everything once and calls these with ``check=False`` inside its
+time loop, where the checks would cost more than the arithmetic.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar
+from .params import Params, check_params
+
+
+def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float,
+                 check: bool = True) -> np.ndarray:
+    """Equation (1), the hidden prior: one leaky-integrator step of the recurrent network.
+
+        h_prior[t] = (1 - 1/tau) * h_post[t-1]
+                     + (1/tau) * (tanh(h_post[t-1]) @ w_r.T + c[t-1] @ w_c.T + b_r)
+
+    where
+        h_post_prev : (B, S)  hidden posterior of the previous step, ``h_post[t-1]`` (``h0`` at t = 0)
+        c_prev      : (B, C)  hidden causes of the previous step, ``c[t-1]`` (``c0`` at t = 0)
+        params      : Params  uses ``w_r (S, S)``, ``w_c (S, C)``, ``b_r (S,)``
+        tau         : float   time constant, >= 1 (``tau = 1``: no leak, a plain RNN)
+
+    Returns ``h_prior[t]`` of shape (B, S).
+    """
+    if check:
+        dims = {}
+        params = check_params(params, dims)
+        h_post_prev = as_float_array("h_post_prev", h_post_prev, ("B", "S"), dims)
+        c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
+        tau = as_scalar("tau", tau, low=1)
+    # BEGIN SOLUTION
+    k = 1.0 / tau
+    drive = np.tanh(h_post_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r   # (B, S)
+    return (1.0 - k) * h_post_prev + k * drive                                           # (B, S)
+    # END SOLUTION
+
+
+def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np.ndarray:
+    """Equation (2), the prediction of the output from the hidden prior.
+
+        x_pred[t] = tanh(h_prior[t]) @ w_o.T + b_o
+
+    where
+        h_prior : (B, S)  hidden prior of step t, from (1)
+        params  : Params  uses ``w_o (O, S)``, ``b_o (O,)``
+
+    Returns ``x_pred[t]`` of shape (B, O).
+    """
+    if check:
+        dims = {}
+        params = check_params(params, dims)
+        h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
+    # BEGIN SOLUTION
+    return np.tanh(h_prior) @ params.w_o.T + params.b_o                                  # (B, O)
+    # END SOLUTION
+
+
+def output_error(x_pred: np.ndarray, x: np.ndarray, *, check: bool = True) -> np.ndarray:
+    """Equation (3), the output prediction error.
+
+        error[t] = x_pred[t] - x[t]
+
+    where
+        x_pred : (B, O)  prediction of step t, from (2)
+        x      : (B, O)  target (the observed letter) at step t
+
+    Returns ``error[t]`` of shape (B, O).
+    """
+    if check:
+        dims = {}
+        x_pred = as_float_array("x_pred", x_pred, ("B", "O"), dims)
+        x = as_float_array("x", x, ("B", "O"), dims)
+    return x_pred - x                                                                   # (B, O)

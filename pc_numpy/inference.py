@@ -1,0 +1,118 @@
+"""Bottom-up inference: equations (4)-(7) of DESIGN §2.
+
+The output error pulls the hidden state toward states that explain the target (4); what that
+correction could not have been predicted, the hidden error (5), pulls the hidden causes (6),
+with exploration noise proportional to it (7).
+
+Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
+Every function takes ``check=True`` (see ``pc_numpy.generative``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar
+from .params import Params, check_params
+
+
+def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, alpha_x: float,
+                     check: bool = True) -> np.ndarray:
+    """Equation (4), the hidden posterior: one gradient step on the output error.
+
+        h_post[t] = h_prior[t] - alpha_x * (1 - tanh(h_prior[t])**2) * (error[t] @ w_o)
+
+    This is exactly ``h_prior - alpha_x * d/dh_prior (0.5 * ||error[t]||**2)``, since
+    ``error = tanh(h_prior) @ w_o.T + b_o - x``.
+
+    where
+        h_prior : (B, S)  hidden prior of step t, from (1)
+        error   : (B, O)  output error of step t, from (3)
+        params  : Params  uses ``w_o (O, S)``
+        alpha_x : float   update rate, >= 0 (``0``: no inference, ``h_post = h_prior``)
+
+    Returns ``h_post[t]`` of shape (B, S).
+    """
+    if check:
+        dims = {}
+        params = check_params(params, dims)
+        h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
+        error = as_float_array("error", error, ("B", "O"), dims)
+        alpha_x = as_scalar("alpha_x", alpha_x, low=0)
+    # BEGIN SOLUTION
+    a = np.tanh(h_prior)                                                                  # (B, S)
+    return h_prior - alpha_x * (1.0 - a * a) * (error @ params.w_o)                       # (B, S)
+    # END SOLUTION
+
+
+def hidden_error(h_prior: np.ndarray, h_post: np.ndarray, *, check: bool = True) -> np.ndarray:
+    """Equation (5), the hidden prediction error: how far inference moved the hidden state.
+
+        error_h[t] = h_prior[t] - h_post[t]
+
+    where
+        h_prior : (B, S)  from (1);   h_post : (B, S)  from (4)
+
+    Returns ``error_h[t]`` of shape (B, S).
+    """
+    if check:
+        dims = {}
+        h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
+        h_post = as_float_array("h_post", h_post, ("B", "S"), dims)
+    return h_prior - h_post                                                               # (B, S)
+
+
+def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *, alpha_h: float,
+                     check: bool = True) -> np.ndarray:
+    """Equation (6), the bottom-up update of the hidden causes.
+
+        c = c[t-1] - alpha_h * (error_h[t] @ w_c)
+
+    A gradient step on ``0.5 * ||error_h[t]||**2`` with respect to ``c[t-1]`` (``h_post`` held
+    fixed): the exact gradient is ``(1/tau) * error_h[t] @ w_c``, and the rule absorbs ``1/tau``
+    into ``alpha_h``.
+
+    where
+        c_prev  : (B, C)  hidden causes before step t, ``c[t-1]``
+        error_h : (B, S)  hidden error of step t, from (5)
+        params  : Params  uses ``w_c (S, C)``
+        alpha_h : float   update rate, >= 0
+
+    Returns the updated causes, shape (B, C).
+    """
+    if check:
+        dims = {}
+        params = check_params(params, dims)
+        c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
+        error_h = as_float_array("error_h", error_h, ("B", "S"), dims)
+        alpha_h = as_scalar("alpha_h", alpha_h, low=0)
+    # BEGIN SOLUTION
+    return c_prev - alpha_h * (error_h @ params.w_c)                                      # (B, C)
+    # END SOLUTION
+
+
+def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r: float,
+                 check: bool = True) -> np.ndarray:
+    """Equation (7), exploration noise on the hidden causes, scaled by the hidden error.
+
+        c = c + sigma_r * ||error_h[t]|| * xi[t],    xi[t] ~ N(0, I_C) per row
+
+    ``||.||`` is the Euclidean norm of each row: a sequence that is well explained (small hidden
+    error) barely moves; one that is badly explained explores.  The standard normal draws ``xi``
+    are an argument, so that two implementations can be fed the same numbers.
+
+    where
+        c       : (B, C)  causes after (6)
+        error_h : (B, S)  hidden error of step t, from (5)
+        xi      : (B, C)  standard normal draws for step t
+        sigma_r : float   noise scale, >= 0
+
+    Returns the updated causes, shape (B, C).
+    """
+    if check:
+        dims = {}
+        c = as_float_array("c", c, ("B", "C"), dims)
+        error_h = as_float_array("error_h", error_h, ("B", "S"), dims)
+        xi = as_float_array("xi", xi, ("B", "C"), dims)
+        sigma_r = as_scalar("sigma_r", sigma_r, low=0)
+    norm = np.sqrt(np.einsum("bs,bs->b", error_h, error_h))[:, None]                     # (B, 1)
+    return c + sigma_r * norm * xi                                                        # (B, C)

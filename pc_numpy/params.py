@@ -1,0 +1,69 @@
+"""The network's parameters: their names, shapes and initialisation (DESIGN §2).
+
+Shapes: ``O`` output dimension, ``S`` hidden-state dimension, ``C`` hidden-causes dimension.
+Batch is in rows, so a weight multiplies from the right as its transpose (``h @ w_r.T``).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar, check_rng
+
+
+class Params(NamedTuple):
+    """The five weights of PC-RNN-HC-A (the names are part of the API).
+
+    where
+        w_o : (O, S)  output weights, ``x_pred = tanh(h) @ w_o.T + b_o``
+        b_o : (O,)    output bias
+        w_c : (S, C)  hidden-cause weights, the causes enter as ``c @ w_c.T``
+        w_r : (S, S)  recurrent weights, ``tanh(h) @ w_r.T``
+        b_r : (S,)    recurrent bias
+    """
+    w_o: np.ndarray
+    b_o: np.ndarray
+    w_c: np.ndarray
+    w_r: np.ndarray
+    b_r: np.ndarray
+
+
+def init_params(causes_dim: int, states_dim: int, output_dim: int,
+                rng: np.random.Generator) -> Params:
+    """Draw initial parameters (DESIGN §2).
+
+        w_o, w_r ~ N(0, 1) / S,    w_c ~ N(0, 1) / C,    b_o, b_r ~ N(0, 1) / 10
+
+    Draws in the order ``w_o, b_o, w_c, w_r, b_r`` from ``rng`` (a ``numpy.random.Generator``).
+
+    Returns ``Params`` with ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``.
+    """
+    C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
+    S = as_scalar("states_dim", states_dim, low=1, integer=True)
+    O = as_scalar("output_dim", output_dim, low=1, integer=True)
+    check_rng("rng", rng)
+    w_o = rng.standard_normal((O, S)) / S      # (O, S)
+    b_o = rng.standard_normal(O) / 10          # (O,)
+    w_c = rng.standard_normal((S, C)) / C      # (S, C)
+    w_r = rng.standard_normal((S, S)) / S      # (S, S)
+    b_r = rng.standard_normal(S) / 10          # (S,)
+    return Params(w_o, b_o, w_c, w_r, b_r)
+
+
+def check_params(params, dims: Optional[dict] = None, name: str = "params") -> Params:
+    """Check ``params`` is a ``Params`` of finite real arrays whose shapes agree.
+
+    Records ``O``, ``S``, ``C`` in ``dims`` (so later arguments can be checked against them) and
+    returns the parameters as float64 arrays.
+    """
+    if not isinstance(params, Params):
+        raise TypeError(f"{name} must be a Params (from init_params), got {type(params).__name__}")
+    dims = {} if dims is None else dims
+    return Params(
+        w_o=as_float_array(f"{name}.w_o", params.w_o, ("O", "S"), dims),
+        b_o=as_float_array(f"{name}.b_o", params.b_o, ("O",), dims),
+        w_c=as_float_array(f"{name}.w_c", params.w_c, ("S", "C"), dims),
+        w_r=as_float_array(f"{name}.w_r", params.w_r, ("S", "S"), dims),
+        b_r=as_float_array(f"{name}.b_r", params.b_r, ("S",), dims),
+    )

@@ -1,0 +1,187 @@
+"""The time loop: one step of PC-RNN-HC-A, (1)-(8) in order, and a rollout over a sequence.
+
+Shapes: ``T`` time steps, ``B`` batch, ``O`` output, ``S`` hidden state, ``C`` hidden causes,
+``P`` memories.  Arrays are time-major: ``x`` is (T, B, O).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar, check_rng
+from .generative import hidden_prior, output_error, prediction
+from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
+from .params import Params, check_params
+from .prior import causes_prior
+
+
+class Step(NamedTuple):
+    """The values of one time step ``t`` (DESIGN §2); shapes (B, ·)."""
+    x_pred: np.ndarray   # (B, O)  prediction (2)
+    error: np.ndarray    # (B, O)  output error (3)
+    h_prior: np.ndarray  # (B, S)  hidden prior (1)
+    h_post: np.ndarray   # (B, S)  hidden posterior (4)
+    error_h: np.ndarray  # (B, S)  hidden error (5)
+    c: np.ndarray        # (B, C)  causes after (6)-(8): the ``c[t]`` that step t+1 uses
+
+
+class Trace(NamedTuple):
+    """Every step of a rollout, stacked over time (the fields of ``Step`` with a leading ``T``)."""
+    x_pred: np.ndarray   # (T, B, O)
+    error: np.ndarray    # (T, B, O)
+    h_prior: np.ndarray  # (T, B, S)
+    h_post: np.ndarray   # (T, B, S)
+    error_h: np.ndarray  # (T, B, S)
+    c: np.ndarray        # (T, B, C)
+
+
+def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
+         tau: float, alpha_x: float = 0.0, alpha_h: float = 0.0, alpha_c: float = 0.0,
+         sigma_r: float = 0.0, sigma_c: float = 1.0, mus: Optional[np.ndarray] = None,
+         xi_t: Optional[np.ndarray] = None) -> Step:
+    """One time step: equations (1)-(8) of DESIGN §2, in order.
+
+        (1) h_prior = (1 - 1/tau) h_post_prev + (1/tau)(tanh(h_post_prev) @ w_r.T + c_prev @ w_c.T + b_r)
+        (2) x_pred  = tanh(h_prior) @ w_o.T + b_o
+        (3) error   = x_pred - x_t
+        (4) h_post  = h_prior - alpha_x (1 - tanh(h_prior)**2) (error @ w_o)
+        (5) error_h = h_prior - h_post
+        (6) c = c_prev - alpha_h (error_h @ w_c)
+        (7) c = c + sigma_r ||error_h|| xi_t
+        (8) c = c + alpha_c g(c)
+
+    An update whose rate is zero is the identity and is skipped (so pure generation costs only
+    (1)-(3) and (5)).  This function does not check its arguments: ``rollout`` checks them once.
+
+    where
+        x_t         : (B, O)  target at step t
+        h_post_prev : (B, S)  ``h_post[t-1]`` (``h0`` at t = 0)
+        c_prev      : (B, C)  ``c[t-1]`` (``c0`` at t = 0)
+        mus         : (P, C)  prior means, needed when ``alpha_c > 0``
+        xi_t        : (B, C)  standard normal draws, needed when ``sigma_r > 0``
+
+    Returns a ``Step``.
+    """
+    h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)              # (1)
+    x_pred = prediction(h_prior, params, check=False)                                     # (2)
+    error = output_error(x_pred, x_t, check=False)                                        # (3)
+    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)
+              if alpha_x > 0 else h_prior)                                                # (4)
+    error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
+    c = c_prev
+    if alpha_h > 0:
+        c = causes_bottom_up(c, error_h, params, alpha_h=alpha_h, check=False)            # (6)
+    if sigma_r > 0:
+        c = causes_noise(c, error_h, xi_t, sigma_r=sigma_r, check=False)                  # (7)
+    if alpha_c > 0:
+        c = causes_prior(c, mus, alpha_c=alpha_c, sigma_c=sigma_c, check=False)           # (8)
+    return Step(x_pred, error, h_prior, h_post, error_h, c)
+
+
+def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
+    """Check the hyper-parameters of §2 and return them as floats (a dict of the same names)."""
+    return dict(
+        tau=as_scalar("tau", tau, low=1),
+        alpha_x=as_scalar("alpha_x", alpha_x, low=0),
+        alpha_h=as_scalar("alpha_h", alpha_h, low=0),
+        alpha_c=as_scalar("alpha_c", alpha_c, low=0),
+        sigma_r=as_scalar("sigma_r", sigma_r, low=0),
+        sigma_c=as_scalar("sigma_c", sigma_c, low=0, low_inclusive=False),
+    )
+
+
+def check_initial_state(c0, h0, dims: dict):
+    """Check ``c0`` ((B, C) or (C,)) and ``h0`` ((B, S) or (S,)); return both as (B, ·) arrays."""
+    c0 = as_float_array("c0", c0)
+    if c0.ndim == 1:
+        c0 = as_float_array("c0", c0, ("C",), dims)
+        c0 = np.broadcast_to(c0, (dims["B"], dims["C"]))
+    else:
+        c0 = as_float_array("c0", c0, ("B", "C"), dims)
+    h0 = as_float_array("h0", h0)
+    if h0.ndim == 1:
+        h0 = as_float_array("h0", h0, ("S",), dims)
+        h0 = np.broadcast_to(h0, (dims["B"], dims["S"]))
+    else:
+        h0 = as_float_array("h0", h0, ("B", "S"), dims)
+    return c0, h0
+
+
+def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
+            alpha_x: float = 0.0, alpha_h: float = 0.0, alpha_c: float = 0.0,
+            sigma_r: float = 0.0, sigma_c: float = 1.0, mus: Optional[np.ndarray] = None,
+            rng: Optional[np.random.Generator] = None, xi: Optional[np.ndarray] = None) -> Trace:
+    """Run ``step`` for t = 0 .. T-1 over a batch of target sequences and record every step.
+
+    With every rate zero (``alpha_x = alpha_h = alpha_c = sigma_r = 0``) this is pure
+    generation, the mode used for training: ``c[t] = c0`` and ``h_post = h_prior``.
+
+    where
+        params  : Params  from ``init_params``; ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``,
+                          ``w_r (S, S)``, ``b_r (S,)``
+        x       : (T, B, O)  target sequences, time-major
+        c0      : (B, C) or (C,)  initial hidden causes (a (C,) vector is shared by all rows)
+        h0      : (B, S) or (S,)  initial hidden state
+        tau     : float >= 1      time constant
+        alpha_x, alpha_h, alpha_c : float >= 0   update rates of (4), (6), (8)
+        sigma_r : float >= 0      noise scale of (7)
+        sigma_c : float > 0       prior width of (8)
+        mus     : (P, C)          prior means, required when ``alpha_c > 0``
+        rng     : numpy.random.Generator, draws ``xi`` of shape (T, B, C) at the start (one call)
+        xi      : (T, B, C)       the standard normal draws of (7), given explicitly instead of ``rng``
+                                  (one of the two is required when ``sigma_r > 0``)
+
+    Returns a ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
+    ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t).
+    """
+    dims: dict = {}
+    params = check_params(params, dims)
+    x = as_float_array("x", x, ("T", "B", "O"), dims)
+    c0, h0 = check_initial_state(c0, h0, dims)
+    rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
+                        sigma_r=sigma_r, sigma_c=sigma_c)
+    T, B, O, S, C = (dims[k] for k in "TBOSC")
+    if rates["alpha_c"] > 0:
+        if mus is None:
+            raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
+        mus = as_float_array("mus", mus, ("P", "C"), dims)
+    elif mus is not None:
+        mus = as_float_array("mus", mus, ("P", "C"), dims)
+    if xi is not None and rng is not None:
+        raise ValueError("give either rng or xi (the noise draws of (7)), not both")
+    if xi is not None:
+        xi = as_float_array("xi", xi, ("T", "B", "C"), dims)
+    elif rng is not None:
+        check_rng("rng", rng)
+        if rates["sigma_r"] > 0:
+            xi = rng.standard_normal((T, B, C))                                           # (T, B, C)
+    elif rates["sigma_r"] > 0:
+        raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a numpy.random.Generator) "
+                         "or xi (standard normal draws of shape (T, B, C))")
+
+    trace = Trace(np.empty((T, B, O)), np.empty((T, B, O)), np.empty((T, B, S)),
+                  np.empty((T, B, S)), np.empty((T, B, S)), np.empty((T, B, C)))
+    h_post, c = h0, c0
+    for t in range(T):
+        out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
+        for name, value in zip(Step._fields, out):
+            getattr(trace, name)[t] = value
+        h_post, c = out.h_post, out.c
+    return trace
+
+
+def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:
+    """Generate ``steps`` outputs from hidden causes ``c0`` (pure generation, no target).
+
+    where  c0 : (B, C) or (C,);  h0 : (B, S) or (S,);  tau >= 1;  steps = T >= 1.
+    Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors).
+    """
+    T = as_scalar("steps", steps, low=1, integer=True)
+    dims: dict = {}
+    params = check_params(params, dims)
+    c0a = as_float_array("c0", c0)
+    h0a = as_float_array("h0", h0)
+    B = c0a.shape[0] if c0a.ndim == 2 else (h0a.shape[0] if h0a.ndim == 2 else 1)
+    x = np.zeros((T, B, dims["O"]))
+    return rollout(params, x, c0, h0, tau=tau).x_pred

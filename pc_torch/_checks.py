@@ -1,0 +1,61 @@
+"""Argument checks for pc_torch: the same rules and messages as ``pc_numpy._checks``.
+
+Tensors keep their floating dtype and device; NumPy arrays and integer tensors become float64.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+
+from pc_numpy._checks import Dim, _describe_shape, as_scalar, check_rng as _np_check_rng  # noqa: F401
+
+
+def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
+                    dims: Optional[dict] = None, *, finite: bool = True) -> torch.Tensor:
+    """Return ``value`` as a floating tensor after checking type, shape (with symbols) and values."""
+    if isinstance(value, torch.Tensor):
+        t = value
+        if t.dtype == torch.bool or t.is_complex():
+            raise TypeError(f"{name} must hold real numbers (float or int), got dtype {t.dtype}")
+        if not t.is_floating_point():
+            t = t.to(torch.float64)
+    elif isinstance(value, np.ndarray) or (isinstance(value, numbers.Real) and not isinstance(value, bool)):
+        arr = np.asarray(value)
+        if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must hold real numbers (float or int), got dtype {arr.dtype}")
+        t = torch.as_tensor(arr.astype(np.float64, copy=False))
+    else:
+        raise TypeError(f"{name} must be a torch tensor of real numbers, got {type(value).__name__}")
+    if shape is not None:
+        if t.dim() != len(shape):
+            raise ValueError(f"{name} must have shape {_describe_shape(shape)} ({len(shape)}-D), "
+                             f"got shape {tuple(t.shape)}")
+        for want, got in zip(shape, t.shape):
+            if isinstance(want, str):
+                if dims is None:
+                    continue
+                if want in dims and dims[want] != got:
+                    raise ValueError(f"{name} must have shape {_describe_shape(shape)} with "
+                                     f"{want} = {dims[want]} (from {dims.get('_src_' + want, 'an earlier argument')}), "
+                                     f"got shape {tuple(t.shape)}")
+                if want not in dims:
+                    dims[want] = got
+                    dims["_src_" + want] = name
+            elif want is not None and want != got:
+                raise ValueError(f"{name} must have shape {_describe_shape(shape)}, got shape {tuple(t.shape)}")
+    if t.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(t.shape)}")
+    if finite and not bool(torch.isfinite(t.detach()).all()):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return t
+
+
+def check_generator(name: str, gen) -> torch.Generator:
+    """Check that ``gen`` is a ``torch.Generator`` (no global random state is ever used)."""
+    if not isinstance(gen, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator (e.g. torch.Generator().manual_seed(0)), "
+                        f"got {type(gen).__name__}")
+    return gen

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
+import secrets
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
@@ -89,8 +89,19 @@ def plot_letters(data, labels: Sequence[str], path, *, title: Optional[str] = No
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
 
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def _save_atomically(fig, path: str, dpi: int) -> None:
+    """Save ``fig`` as PNG to a new temporary file next to ``path``, then rename it to ``path``.
+
+    A reader never sees a half-written PNG; the file gets the usual permissions (0o666 less
+    the umask), unlike ``tempfile.mkstemp``'s private 0o600.
+    """
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".png", dir=directory)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             fig.savefig(handle, format="png", dpi=dpi)
@@ -99,4 +110,3 @@ def plot_letters(data, labels: Sequence[str], path, *, title: Optional[str] = No
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return path

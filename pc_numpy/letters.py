@@ -277,7 +277,7 @@ def _smooth_noise(rng: np.random.Generator, knots: int = 6) -> np.ndarray:
 
 
 def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: float = 0.04,
-                    slant: float = 0.1, scale: float = 0.1, speed: float = 0.25
+                    slant: float = 0.1, scale: float = 0.1, speed: float = 0.15
                     ) -> Tuple[np.ndarray, List[str]]:
     """New handwritten-like instances of each of the 20 letters, drawn from ``rng``.
 
@@ -302,7 +302,13 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
             hand, 0.1 a hurried one).
         slant: std of the change of slant, as a shear factor (>= 0; 0.1 is about 6 degrees).
         scale: std of the log of the size (>= 0; 0.1 is about +-10 % size and width).
-        speed: std of the log of the pen speed along the stroke (>= 0).
+        speed: std of the log of the pen speed along the stroke (>= 0; 0.15 shifts the timing
+            of a stroke by a few steps).
+
+    With the defaults, a variant is nearer (RMS distance over the 60 steps) to its own
+    canonical letter than to any other for about 96 % of draws, and always among the nearest
+    three (measured over 800 draws; ``tests/test_letters.py`` checks one seed).  The look-alike
+    pairs (``r``/``v``, ``n``/``u``, ``b``/``h``, ``g``/``y``) are where the rest go.
     Returns:
         data: (20 * n_per_letter, 60, 2) float64, letter-major: rows ``i * n_per_letter`` to
             ``(i + 1) * n_per_letter - 1`` are instances of ``LABELS[i]``.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence as _SequenceABC
 import numbers
 import os
 import pickle
@@ -98,7 +99,7 @@ def load_trajectories(path, *, steps: int = STEPS, dims: Sequence[int] = (0, 1)
         raise TypeError(f"steps must be an integer, got {type(steps).__name__}")
     if steps < 2:
         raise ValueError(f"steps must be >= 2, got {steps}")
-    if isinstance(dims, (str, bytes)) or not isinstance(dims, (Sequence, np.ndarray)):
+    if isinstance(dims, (str, bytes)) or not isinstance(dims, (_SequenceABC, np.ndarray)):
         raise TypeError(f"dims must be a sequence of integers, got {type(dims).__name__}")
     dims = tuple(dims)
     if not dims or any(isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral)

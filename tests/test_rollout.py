@@ -1,0 +1,137 @@
+"""Whole rollouts of (1)-(8): pc_numpy against pc_torch, the noise, ``step`` and ``generate``.
+
+Tolerance of the cross-backend comparison: relative error <= 1e-10 per trace field
+(``RTOL_SAME_ALGEBRA``), the denominator being the field's largest magnitude over all steps.  A
+rollout of T <= 8 steps composes the rules, so a rounding difference made at one step is carried
+to the next through the Jacobian of the step.  The draws keep every inference rule in its stable
+regime, where that Jacobian is O(1):
+
+- ``alpha_x = u / max(1, ||w_o||_F**2)``: (4) is a gradient step whose curvature is at most
+  ~||w_o||**2; with ``alpha_x * curvature <= 1`` it does not amplify (outside, explicit gradient
+  steps diverge and ANY two float64 implementations drift apart like |1 - alpha_x L|**T, a
+  property of the dynamics, not of the code);
+- ``alpha_c = u * sigma_c**2`` (so ``alpha_c / (2 sigma_c**2) <= 0.5``) and ``sigma_c >= 0.2``,
+  for the same reason for (8) (its curvature is ~1/(2 sigma_c**2) plus the spread of the means
+  over sigma_c**2 near a boundary between two means).  Small ``sigma_c`` is covered rule by rule in
+  test_equations.py.
+
+``error_h = h_prior - h_post`` is a difference of two states, so its rounding is relative to
+``max|h_prior|`` (that is its scale); ``error = x_pred - x`` is relative to ``|x_pred| + |x|``.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import pc_numpy as pcn
+import pc_torch as pct
+from strategies import (RTOL_SAME_ALGEBRA as RTOL, assert_close, assert_trace_close, dims,
+                        examples, make_params, normal, seeds, taus, value_scales)
+
+
+def tt(a):
+    return torch.from_numpy(np.asarray(a, dtype=np.float64))
+
+
+@st.composite
+def rollout_cases(draw):
+    """Sizes, values and every rate non-zero (in the stable regime, see the module docstring)."""
+    d = draw(dims())
+    seed, vs = draw(seeds), draw(value_scales)
+    rng = np.random.default_rng(seed)
+    params = make_params(rng, d, 1.0)
+    sigma_c = draw(st.floats(0.2, 3.0))
+    vector_c0, vector_h0 = draw(st.booleans()), draw(st.booleans())
+    return SimpleNamespace(
+        d=d, params=params, seed=seed,
+        x=normal(rng, (d.T, d.B, d.O), vs),
+        c0=normal(rng, (d.C,) if vector_c0 else (d.B, d.C), vs),
+        h0=normal(rng, (d.S,) if vector_h0 else (d.B, d.S), vs),
+        mus=normal(rng, (d.P, d.C), min(vs, 1.0)),
+        xi=rng.standard_normal((d.T, d.B, d.C)),
+        rates=dict(tau=draw(taus),
+                   alpha_x=draw(st.floats(0.01, 1.0)) / max(1.0, float(np.sum(params.w_o ** 2))),
+                   alpha_h=draw(st.floats(0.01, 1.0)),
+                   alpha_c=draw(st.floats(0.01, 1.0)) * sigma_c ** 2,
+                   sigma_r=draw(st.floats(0.01, 3.0)),
+                   sigma_c=sigma_c))
+
+
+def _scales(tr):
+    return dict(error_h=float(np.max(np.abs(tr.h_prior))),
+                error=float(np.max(np.abs(tr.x_pred))) + float(np.max(np.abs(tr.x_pred - tr.error))))
+
+
+@examples(30)
+@given(rollout_cases())
+def test_rollout_matches_torch_all_rates_on(k):
+    """All six trace fields, every rate > 0 and the noise on (the same xi fed to both)."""
+    got = pcn.rollout(k.params, k.x, k.c0, k.h0, mus=k.mus, xi=k.xi, **k.rates)
+    want = pct.rollout(pct.from_numpy(k.params), tt(k.x), tt(k.c0), tt(k.h0), mus=tt(k.mus),
+                       xi=tt(k.xi), **k.rates)
+    d = k.d
+    for field, last in zip(got._fields, (d.O, d.O, d.S, d.S, d.S, d.C)):
+        assert getattr(got, field).shape == (d.T, d.B, last), f"trace.{field} has the wrong shape"
+    assert_trace_close(got, want, RTOL, scales=_scales(got))
+    # the inference must actually have done something, or the test would be vacuous
+    assert np.any(got.error_h != 0) and np.any(got.c[-1] != np.broadcast_to(k.c0, got.c[-1].shape))
+
+
+@examples(30)
+@given(rollout_cases())
+def test_rollout_with_rng_is_reproducible_and_equals_xi(k):
+    """``rng=default_rng(s)`` twice gives bit-identical traces (tolerance 0: same code, same
+    numbers), equal bit for bit to ``xi = default_rng(s).standard_normal((T, B, C))``."""
+    d = k.d
+    run = lambda **noise: pcn.rollout(k.params, k.x, k.c0, k.h0, mus=k.mus, **noise, **k.rates)  # noqa: E731
+    first = run(rng=np.random.default_rng(k.seed))
+    second = run(rng=np.random.default_rng(k.seed))
+    by_xi = run(xi=np.random.default_rng(k.seed).standard_normal((d.T, d.B, d.C)))
+    for field in first._fields:
+        a, b, c = getattr(first, field), getattr(second, field), getattr(by_xi, field)
+        assert np.array_equal(a, b), f"trace.{field}: two rollouts with the same seed differ"
+        assert np.array_equal(a, c), f"trace.{field}: rng=default_rng(seed) differs from the xi it should draw"
+
+
+@examples(30)
+@given(rollout_cases())
+def test_step_equals_first_row_of_rollout(k):
+    """``step(x[0], h0, c0, ...)`` is the t=0 row of the rollout, bit for bit (same function on
+    the same numbers: tolerance 0).  h0 and c0 are given as (B, .) arrays here."""
+    d = k.d
+    c0 = np.broadcast_to(k.c0, (d.B, d.C)).copy()
+    h0 = np.broadcast_to(k.h0, (d.B, d.S)).copy()
+    tr = pcn.rollout(k.params, k.x, c0, h0, mus=k.mus, xi=k.xi, **k.rates)
+    st0 = pcn.step(k.x[0], h0, c0, k.params, mus=k.mus, xi_t=k.xi[0], **k.rates)
+    for field in tr._fields:
+        assert np.array_equal(getattr(st0, field), getattr(tr, field)[0]), \
+            f"step().{field} differs from trace.{field} at t=0"
+    # the same holds in pc_torch, to the cross-backend tolerance
+    tst0 = pct.step(tt(k.x[0]), tt(h0), tt(c0), pct.from_numpy(k.params), mus=tt(k.mus),
+                    xi_t=tt(k.xi[0]), **k.rates)
+    for field in tr._fields:
+        assert_close(f"pc_torch.step().{field}", getattr(tst0, field), getattr(st0, field), RTOL,
+                     t=0, scale=_scales(tr).get(field, 0.0))
+
+
+@examples(30)
+@given(rollout_cases())
+def test_generate_equals_rollout_x_pred(k):
+    """``generate(..., steps=T)`` is the x_pred of a generation-mode rollout, bit for bit, whatever
+    the target (x_pred does not depend on x when every rate is zero); pc_torch agrees to 1e-10."""
+    d, tau = k.d, k.rates["tau"]
+    gen = pcn.generate(k.params, k.c0, k.h0, tau=tau, steps=d.T)
+    B = d.B if (k.c0.ndim == 2 or k.h0.ndim == 2) else 1     # both vectors: one sequence
+    tr = pcn.rollout(k.params, k.x[:, :B], k.c0, k.h0, tau=tau)
+    assert gen.shape == (d.T, B, d.O), f"generate() has shape {gen.shape}, expected {(d.T, B, d.O)}"
+    for t in range(d.T):
+        assert np.array_equal(gen[t], tr.x_pred[t]), f"generate() differs from rollout().x_pred at t={t}"
+    tgen = pct.generate(pct.from_numpy(k.params), tt(k.c0), tt(k.h0), tau=tau, steps=d.T)
+    assert_close("pc_torch.generate x_pred", tgen, gen, RTOL, time_major=True)
+    # in generation mode c stays c0 and h_post is h_prior, exactly
+    assert np.array_equal(tr.c, np.broadcast_to(k.c0, tr.c.shape)), "c changed in generation mode"
+    assert np.array_equal(tr.h_post, tr.h_prior), "h_post != h_prior in generation mode"

@@ -12,6 +12,11 @@ from .prior import responsibilities, prior_gradient, causes_prior, log_prior
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, ForwardCache, step_backward, backward, forward, loss_and_grads
 from .adam import Adam
+from .train import Model, TrainResult, TrainingDiverged, train, initial_values, fingerprint
+from .retrieval import RetrievalResult, retrieve, nearest_memory
+from .checkpoint import save_model, load_model
+from .letters import letters, letter_variants
+from .loaders import load_trajectories
 
 __all__ = [
     "Params", "init_params", "check_params",
@@ -21,4 +26,8 @@ __all__ = [
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",
     "Adam",
+    "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
+    "RetrievalResult", "retrieve", "nearest_memory",
+    "save_model", "load_model",
+    "letters", "letter_variants", "load_trajectories",
 ]

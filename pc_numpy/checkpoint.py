@@ -1,0 +1,113 @@
+"""Checkpoints: a trained ``Model`` to and from ``.npz``, atomically and without pickle.
+
+The file holds plain arrays only (``np.load(..., allow_pickle=False)`` reads it back):
+
+    w_o (O, S)  b_o (O,)  w_c (S, C)  w_r (S, S)  b_r (S,)   the parameters, float64
+    mus (P, C)  h0 (S,)                                      the memories and the initial state
+    tau ()      float64
+    labels (P,) unicode strings
+    data_fingerprint ()  unicode, SHA-256 of the training data
+    format ()   unicode, "pc-rnn-hc-a/1"
+
+Every key, shape and dtype is checked on load; a corrupted, truncated or foreign file gets a
+``ValueError`` that names the file.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .params import Params
+from .train import Model
+
+FORMAT = "pc-rnn-hc-a/1"
+_FLOAT_KEYS = {"w_o": ("O", "S"), "b_o": ("O",), "w_c": ("S", "C"), "w_r": ("S", "S"),
+               "b_r": ("S",), "mus": ("P", "C"), "h0": ("S",), "tau": ()}
+_KEYS = set(_FLOAT_KEYS) | {"labels", "data_fingerprint", "format"}
+
+
+def atomic_write(path, write) -> None:
+    """Write a file whole or not at all: ``write(file)`` into a temporary file in the same
+    folder, flush it to disk, then rename it over ``path`` (``os.replace`` is atomic)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o666 & ~umask)                  # mkstemp makes 0600; give the usual mode
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def save_model(path, model: Model) -> None:
+    """Save ``model`` to ``path`` (``.npz``), atomically.  See the module docstring for the keys."""
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a Model (from train), got {type(model).__name__}")
+    arrays = dict(model.params._asdict(), mus=model.mus, h0=model.h0,
+                  tau=np.float64(model.tau), labels=np.array(model.labels, dtype=str),
+                  data_fingerprint=np.array(model.data_fingerprint), format=np.array(FORMAT))
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def load_model(path) -> Model:
+    """Load a ``Model`` saved by ``save_model``, checking every key, shape and dtype.
+
+    Raises ``FileNotFoundError`` if ``path`` does not exist and ``ValueError`` naming the file
+    if it is not a complete checkpoint of this format.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if not isinstance(f, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            keys = set(f.files)
+            if keys != _KEYS:
+                missing, extra = sorted(_KEYS - keys), sorted(keys - _KEYS)
+                raise ValueError(f"unexpected keys (missing {missing}, unexpected {extra})")
+            arrays = {k: f[k] for k in _KEYS}
+    except (OSError, EOFError, zipfile.BadZipFile, ValueError, KeyError) as exc:
+        raise ValueError(f"checkpoint {str(path)!r} cannot be read: {exc}") from None
+    if str(arrays["format"]) != FORMAT:
+        raise ValueError(f"checkpoint {str(path)!r} has format {str(arrays['format'])!r}, expected {FORMAT!r}")
+    dims: dict = {}
+    for key, shape in _FLOAT_KEYS.items():
+        a = arrays[key]
+        if a.dtype != np.float64:
+            raise ValueError(f"checkpoint {str(path)!r}: {key} must be float64, got {a.dtype}")
+        if a.ndim != len(shape):
+            raise ValueError(f"checkpoint {str(path)!r}: {key} must be {len(shape)}-D, got shape {a.shape}")
+        for sym, n in zip(shape, a.shape):
+            if dims.setdefault(sym, n) != n:
+                raise ValueError(f"checkpoint {str(path)!r}: {key} has shape {a.shape}, "
+                                 f"inconsistent with {sym} = {dims[sym]}")
+        if a.size == 0 or not np.isfinite(a).all():
+            raise ValueError(f"checkpoint {str(path)!r}: {key} is empty or not finite")
+    labels, fp = arrays["labels"], arrays["data_fingerprint"]
+    if labels.dtype.kind != "U" or labels.shape != (dims["P"],):
+        raise ValueError(f"checkpoint {str(path)!r}: labels must be {dims['P']} strings, "
+                         f"got dtype {labels.dtype} shape {labels.shape}")
+    if fp.dtype.kind != "U" or fp.shape != ():
+        raise ValueError(f"checkpoint {str(path)!r}: data_fingerprint must be a string")
+    if float(arrays["tau"]) < 1:
+        raise ValueError(f"checkpoint {str(path)!r}: tau must be >= 1, got {float(arrays['tau'])}")
+    params = Params(*(arrays[k] for k in Params._fields))
+    return Model(params, arrays["mus"], arrays["h0"], float(arrays["tau"]),
+                 tuple(str(s) for s in labels), str(fp))

@@ -1,0 +1,170 @@
+"""Memory retrieval by predictive-coding inference: the experiment of DESIGN §4.
+
+The memories are ``mus``, the learned ``c0`` rows.  Every target sequence is shown ``R`` times
+(restarts), each run starting from a random ``c ~ N(0, 1)``.  One *trial* is
+
+    1. an inference rollout on the target with (4)-(8) on (alpha_x, alpha_h, alpha_c, sigma_r > 0),
+       starting from ``h0`` and the current ``c``; ``c`` becomes the rollout's last ``c``;
+    2. a generation rollout from that ``c`` (every rate zero), which measures the generation error
+       ``mean_t ||error[t]||`` of each run.
+
+After each trial a run counts as *retrieved* if its ``c`` is nearer (Euclidean) to its own
+target's mean than to any other mean; *within* if it is less than ``radius`` (0.1) from it.
+"""
+from __future__ import annotations
+
+import time
+from typing import NamedTuple, Optional, Sequence
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar, check_rng
+from .progress import Progress
+from .rollout import check_rates, rollout
+from .train import Model, check_data
+
+RETRIEVAL_RATES = dict(alpha_x=0.1, alpha_h=0.019, alpha_c=0.0085, sigma_r=2.6, sigma_c=0.096)
+
+
+class RetrievalResult(NamedTuple):
+    """Everything a retrieval run measured.  ``K`` trials, ``B = N * R`` runs, ``P`` memories.
+
+    where
+        c_path            : (K + 1, B, C)  ``c`` of every run at the start and after each trial
+        target_ids        : (B,)   index into ``mus`` of each run's target (run ``n * R + r`` is
+                                   target ``n``, restart ``r``)
+        generation_error  : (K, B) ``mean_t ||error[t]||`` of the generation rollout after each trial
+        accuracy          : (K,)   share of runs whose ``c`` is nearest to their own target's mean
+        within            : (K,)   share of runs whose ``c`` is within ``radius`` of that mean
+        final_accuracy    : float  ``accuracy[-1]``
+        final_within      : float  ``within[-1]``
+        accuracy_per_target : (P,) final share retrieved, per memory (NaN for a memory never shown)
+        confusion         : (P, P) counts: row = target memory, column = nearest memory at the end
+        labels            : P strings
+        radius            : float
+        seconds           : float  wall-clock time of the trials
+    """
+    c_path: np.ndarray
+    target_ids: np.ndarray
+    generation_error: np.ndarray
+    accuracy: np.ndarray
+    within: np.ndarray
+    final_accuracy: float
+    final_within: float
+    accuracy_per_target: np.ndarray
+    confusion: np.ndarray
+    labels: tuple
+    radius: float
+    seconds: float
+
+
+def nearest_memory(c: np.ndarray, mus: np.ndarray) -> np.ndarray:
+    """Index of the mean nearest (Euclidean) to each row of ``c (B, C)``; ``mus (P, C)`` -> (B,)."""
+    diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
+    return np.einsum("bpc,bpc->bp", diff, diff).argmin(axis=1)                            # (B,)
+
+
+def check_model(model) -> Model:
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a Model (from train or load_model), got {type(model).__name__}")
+    return model
+
+
+def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials, radius, rates):
+    """Shared by both backends: returns ``(targets (N, T, O), target_ids (N,), R, K, radius, rates)``."""
+    P, C = model.mus.shape
+    O, S = model.params.w_o.shape
+    targets = check_data(targets, "targets")
+    if targets.shape[2] != O:
+        raise ValueError(f"targets must have shape (N, T, {O}) to match the model's output "
+                         f"dimension O = {O}, got shape {targets.shape}")
+    N = targets.shape[0]
+    if target_ids is None:
+        if N != P:
+            raise ValueError(f"target_ids is required when targets ({N} sequences) are not the "
+                             f"{P} training sequences")
+        target_ids = np.arange(P)
+    else:
+        ids = np.asarray(target_ids)
+        if ids.dtype.kind not in "iu" or ids.shape != (N,):
+            raise ValueError(f"target_ids must be {N} integers (one per target), got "
+                             f"dtype {ids.dtype} shape {ids.shape}")
+        if ids.min() < 0 or ids.max() >= P:
+            raise ValueError(f"target_ids must index the {P} memories (0..{P - 1}), "
+                             f"got values in [{ids.min()}, {ids.max()}]")
+        target_ids = ids.astype(np.int64)
+    R = as_scalar("restarts", restarts, low=1, integer=True)
+    K = as_scalar("trials", trials, low=1, integer=True)
+    radius = as_scalar("radius", radius, low=0, low_inclusive=False)
+    rates = check_rates(tau=model.tau, **rates)
+    for key in ("alpha_x", "alpha_h"):
+        if rates[key] == 0:
+            raise ValueError(f"{key} must be > 0 for retrieval (with {key} = 0 the causes never move)")
+    return targets, target_ids, R, K, radius, rates
+
+
+def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds) -> RetrievalResult:
+    """The metrics of §4 from the path of ``c`` (shared by both backends)."""
+    P = mus.shape[0]
+    K = c_path.shape[0] - 1
+    nearest = np.stack([nearest_memory(c, mus) for c in c_path[1:]])                     # (K, B)
+    accuracy = (nearest == target_ids).mean(axis=1)                                       # (K,)
+    dist_own = np.linalg.norm(c_path[1:] - mus[target_ids], axis=2)                       # (K, B)
+    within = (dist_own < radius).mean(axis=1)                                             # (K,)
+    final_hit = nearest[-1] == target_ids                                                 # (B,)
+    confusion = np.zeros((P, P), dtype=np.int64)
+    np.add.at(confusion, (target_ids, nearest[-1]), 1)
+    shown = np.bincount(target_ids, minlength=P)
+    hits = np.bincount(target_ids, weights=final_hit, minlength=P)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_target = np.where(shown > 0, hits / np.maximum(shown, 1), np.nan)
+    return RetrievalResult(c_path, target_ids, generation_error, accuracy, within,
+                           float(accuracy[-1]), float(within[-1]), per_target, confusion,
+                           tuple(labels), float(radius), float(seconds))
+
+
+def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[int]] = None, *,
+             restarts: int = 4, trials: int = 1000, alpha_x: float = 0.1, alpha_h: float = 0.019,
+             alpha_c: float = 0.0085, sigma_r: float = 2.6, sigma_c: float = 0.096,
+             radius: float = 0.1, rng: Optional[np.random.Generator] = None, seed: int = 0,
+             progress=True) -> RetrievalResult:
+    """Retrieve the memory of each target by predictive-coding inference (DESIGN §4).
+
+    where
+        model      : Model  trained network, memories ``mus (P, C)`` and ``h0 (S,)``
+        targets    : (N, T, O)  sequences to show (default use: the P training sequences)
+        target_ids : (N,) ints, the memory each target should retrieve (default ``0 .. P-1``)
+        restarts   : R, runs per target from independent random starts (4); ``B = N * R``
+        trials     : K, inference + generation rollouts per run (1000)
+        alpha_x, alpha_h, alpha_c, sigma_r, sigma_c : the rates of (4), (6), (8), (7) and the prior width
+        radius     : the "within" distance (0.1)
+        rng        : numpy Generator for the starts ``c ~ N(0, 1)`` and the noise of (7); if None,
+                     ``numpy.random.default_rng(seed)``
+        progress   : True (a line on stderr about once a second), False, or a callable
+
+    Returns a ``RetrievalResult``.
+    """
+    model = check_model(model)
+    targets, target_ids, R, K, radius, rates = check_retrieval_args(
+        model, targets, target_ids, restarts=restarts, trials=trials, radius=radius,
+        rates=dict(alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r, sigma_c=sigma_c))
+    rng = np.random.default_rng(as_scalar("seed", seed, low=0, integer=True)) if rng is None else check_rng("rng", rng)
+    mus = model.mus
+    x = np.repeat(targets, R, axis=0).transpose(1, 0, 2)                                  # (T, B, O)
+    run_ids = np.repeat(target_ids, R)                                                    # (B,)
+    T, B, _ = x.shape
+    c = rng.standard_normal((B, mus.shape[1]))                                            # (B, C)
+    c_path = np.empty((K + 1, B, mus.shape[1]))
+    c_path[0] = c
+    generation_error = np.empty((K, B))
+    report = Progress("retrieve", K, progress)
+    t0 = time.perf_counter()
+    for k in range(K):
+        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, **rates)           # inference
+        c = trace.c[-1]                                                                   # (B, C)
+        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"])                     # generation
+        generation_error[k] = np.linalg.norm(gen.error, axis=2).mean(axis=0)              # (B,)
+        c_path[k + 1] = c
+        report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")
+    seconds = time.perf_counter() - t0
+    return summarise(c_path, run_ids, generation_error, mus, model.labels, radius, seconds)

@@ -1,0 +1,191 @@
+"""Training by BPTT and Adam: the protocol of DESIGN §3.
+
+Generation mode (every inference rate zero), loss ``mean(error**2)``, full batch.  Adam (lr 0.03,
+betas (0.9, 0.999), eps 1e-8, weight decay 1e-4) updates the five weights and ``c0``: one row of
+``c0`` per training sequence.  Those rows are the learned hidden causes, the memories ``mus`` that
+retrieval (§4) looks for.  ``h0`` is one ``N(0, 1)`` vector shared by every sequence, held fixed
+unless ``learn_h0=True``.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import NamedTuple, Optional, Sequence
+
+import numpy as np
+
+from ._checks import as_float_array, as_scalar
+from .adam import Adam
+from .bptt import loss_and_grads
+from .params import Params, init_params
+from .progress import Progress
+
+PARAM_NAMES = Params._fields                     # ("w_o", "b_o", "w_c", "w_r", "b_r")
+
+
+class Model(NamedTuple):
+    """A trained network and its memories: everything retrieval and a checkpoint need.
+
+    where
+        params           : Params  ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
+        mus              : (P, C)  the learned ``c0`` rows, one memory per training sequence
+        h0               : (S,)    the initial hidden state shared by all sequences
+        tau              : float   time constant
+        labels           : tuple of P strings, the name of each memory (e.g. its letter)
+        data_fingerprint : str     SHA-256 of the training data (float64 bytes and shape)
+    """
+    params: Params
+    mus: np.ndarray
+    h0: np.ndarray
+    tau: float
+    labels: tuple
+    data_fingerprint: str
+
+
+class TrainResult(NamedTuple):
+    """``model``; ``losses (iterations,)`` the loss before each update; ``seconds`` of training."""
+    model: Model
+    losses: np.ndarray
+    seconds: float
+
+
+class TrainingDiverged(ValueError):
+    """The loss or a gradient became NaN or inf: the learning rate is probably too high."""
+
+
+def fingerprint(data: np.ndarray) -> str:
+    """SHA-256 of a data set (its float64 bytes and its shape), to tie a model to its data."""
+    data = np.ascontiguousarray(data, dtype=np.float64)
+    h = hashlib.sha256(repr(data.shape).encode())
+    h.update(data.tobytes())
+    return h.hexdigest()
+
+
+def check_data(data, name: str = "data") -> np.ndarray:
+    """A data set of sequences ``(N, T, O)``, finite float64, at least one sequence of one step."""
+    return as_float_array(name, data, (None, None, None))
+
+
+def check_labels(labels, n: int) -> tuple:
+    """``labels``: ``None`` (then ``'0', '1', ...``) or ``n`` strings (ints are converted)."""
+    if labels is None:
+        return tuple(str(i) for i in range(n))
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)):
+        raise TypeError(f"labels must be a sequence of {n} strings, got {type(labels).__name__}")
+    if len(labels) != n:
+        raise ValueError(f"labels must have one entry per sequence ({n}), got {len(labels)}")
+    return tuple(str(v) for v in labels)
+
+
+def initial_values(n_sequences: int, output_dim: int, *, states_dim: int, causes_dim: int,
+                   rng: np.random.Generator) -> dict:
+    """The starting point of training (DESIGN §2-§3), drawn in this order from ``rng``:
+
+        w_o, b_o, w_c, w_r, b_r   by ``init_params``
+        c0 ~ 0.01 * N(0, 1)       (N, C), one row per training sequence
+        h0 ~ N(0, 1)              (S,)
+
+    Both backends start from these values, so that their training can be compared.
+    Returns a dict with keys ``w_o, b_o, w_c, w_r, b_r, c0, h0``.
+    """
+    params = init_params(causes_dim, states_dim, output_dim, rng)
+    c0 = 0.01 * rng.standard_normal((n_sequences, causes_dim))                           # (N, C)
+    h0 = rng.standard_normal(states_dim)                                                  # (S,)
+    return dict(params._asdict(), c0=c0, h0=h0)
+
+
+def check_training_args(*, states_dim, causes_dim, tau, iterations, lr, weight_decay, seed):
+    """Check the hyper-parameters of ``train`` (shared by both backends)."""
+    return dict(
+        states_dim=as_scalar("states_dim", states_dim, low=1, integer=True),
+        causes_dim=as_scalar("causes_dim", causes_dim, low=1, integer=True),
+        tau=as_scalar("tau", tau, low=1),
+        iterations=as_scalar("iterations", iterations, low=1, integer=True),
+        lr=as_scalar("lr", lr, low=0, low_inclusive=False),
+        weight_decay=as_scalar("weight_decay", weight_decay, low=0),
+        seed=as_scalar("seed", seed, low=0, integer=True),
+    )
+
+
+def diverged(iteration: int, what: str, lr: float) -> TrainingDiverged:
+    return TrainingDiverged(
+        f"training diverged at iteration {iteration}: {what} is NaN or inf; "
+        f"try a lower learning rate (lr={lr:g}, e.g. lr={lr / 3:.3g})")
+
+
+def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: int = 2,
+          tau: float = 50.0, iterations: int = 1000, lr: float = 0.03, betas=(0.9, 0.999),
+          eps: float = 1e-8, weight_decay: float = 1e-4, learn_h0: bool = False, seed: int = 0,
+          progress=True, checkpoint_path=None, checkpoint_every: int = 100) -> TrainResult:
+    """Train PC-RNN-HC-A to generate every sequence of ``data`` from its own hidden cause.
+
+    Each iteration: ``loss, grads = loss_and_grads(params, x, c0, h0, tau)`` (BPTT by hand), then
+    one step of the hand-written ``Adam`` on ``w_o, b_o, w_c, w_r, b_r, c0`` (and ``h0`` if
+    ``learn_h0``).
+
+    where
+        data          : (N, T, O)  training sequences (transposed to time-major (T, N, O) inside)
+        labels        : N strings or None
+        states_dim    : S (50);  causes_dim : C (2);  tau : time constant (50)
+        iterations    : full-batch updates (1000)
+        lr, betas, eps, weight_decay : Adam's (0.03, (0.9, 0.999), 1e-8, 1e-4)
+        seed          : the seed of ``numpy.random.default_rng`` that draws ``initial_values``
+        progress      : True (a line on stderr about once a second), False, or a callable
+        checkpoint_path : if given, the model is saved there (atomically) every ``checkpoint_every``
+                          iterations and at the end; on divergence the last good one stays
+
+    Returns ``TrainResult(model, losses, seconds)``; ``model.mus`` are the learned ``c0`` rows.
+    Raises ``TrainingDiverged`` (a ``ValueError``) naming the iteration if the loss or a gradient
+    becomes NaN or inf.
+    """
+    data = check_data(data)
+    N, T, O = data.shape
+    labels = check_labels(labels, N)
+    hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
+                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed)
+    checkpoint_every = as_scalar("checkpoint_every", checkpoint_every, low=1, integer=True)
+    x = np.ascontiguousarray(data.transpose(1, 0, 2))                                     # (T, N, O)
+    start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
+                           rng=np.random.default_rng(hp["seed"]))
+    trainable = list(PARAM_NAMES) + ["c0"] + (["h0"] if learn_h0 else [])
+    opt = Adam({k: start[k] for k in trainable}, lr=hp["lr"], betas=betas, eps=eps,
+               weight_decay=hp["weight_decay"])
+    h0 = start["h0"]
+    fp = fingerprint(data)
+
+    def current_model() -> Model:
+        v = opt.values
+        return Model(Params(*(v[k] for k in PARAM_NAMES)), v["c0"].copy(),
+                     (v["h0"] if learn_h0 else h0).copy(), hp["tau"], labels, fp)
+
+    losses = np.empty(hp["iterations"])
+    report = Progress("train", hp["iterations"], progress)
+    t0 = time.perf_counter()
+    for i in range(hp["iterations"]):
+        v = opt.values
+        params = Params(*(v[k] for k in PARAM_NAMES))
+        loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"])
+        if not np.isfinite(loss):
+            raise diverged(i, "the loss", hp["lr"])
+        grads = grads._asdict()
+        if not all(np.isfinite(grads[k]).all() for k in trainable):
+            raise diverged(i, "a gradient", hp["lr"])
+        losses[i] = loss
+        opt.step({k: grads[k] for k in trainable})
+        if checkpoint_path is not None and (i + 1) % checkpoint_every == 0 and i + 1 < hp["iterations"]:
+            _save_if_finite(checkpoint_path, current_model(), i + 1, hp["lr"])
+        report.update(i + 1, f"loss {loss:.5f}")
+    seconds = time.perf_counter() - t0
+    model = current_model()
+    if not all(np.isfinite(a).all() for a in (*model.params, model.mus, model.h0)):
+        raise diverged(hp["iterations"], "a parameter after the last update", hp["lr"])
+    if checkpoint_path is not None:
+        _save_if_finite(checkpoint_path, model, hp["iterations"], hp["lr"])
+    return TrainResult(model, losses, seconds)
+
+
+def _save_if_finite(path, model: Model, iteration: int, lr: float) -> None:
+    from .checkpoint import save_model
+    if not all(np.isfinite(a).all() for a in (*model.params, model.mus, model.h0)):
+        raise diverged(iteration, "a parameter", lr)
+    save_model(path, model)

@@ -1,0 +1,86 @@
+"""Training by BPTT with autograd and ``torch.optim.Adam`` (mirrors ``pc_numpy.train``).
+
+Same protocol, same defaults, same starting values (``pc_numpy.train.initial_values`` with the
+same seed), so the two backends can be compared step by step.  Returns a ``pc_numpy`` ``Model``
+(NumPy arrays), so checkpoints, retrieval and figures work with either backend.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from pc_numpy._checks import as_scalar
+from pc_numpy.params import Params as NumpyParams
+from pc_numpy.progress import Progress
+from pc_numpy.train import (PARAM_NAMES, Model, TrainResult, check_data, check_labels,
+                            check_training_args, diverged, fingerprint, initial_values)
+from .adam import Adam
+from .bptt import loss
+from .params import Params
+
+
+def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: float = 50.0,
+          iterations: int = 1000, lr: float = 0.03, betas=(0.9, 0.999), eps: float = 1e-8,
+          weight_decay: float = 1e-4, learn_h0: bool = False, seed: int = 0, progress=True,
+          checkpoint_path=None, checkpoint_every: int = 100, dtype: torch.dtype = torch.float64,
+          device=None) -> TrainResult:
+    """``pc_numpy.train`` with gradients from autograd and ``torch.optim.Adam``.
+
+    ``data (N, T, O)``; see ``pc_numpy.train.train`` for every argument.  ``dtype`` and
+    ``device`` choose where the tensors live (float64 on the CPU by default).
+    """
+    data = check_data(data)
+    N, T, O = data.shape
+    labels = check_labels(labels, N)
+    hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
+                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed)
+    checkpoint_every = as_scalar("checkpoint_every", checkpoint_every, low=1, integer=True)
+    start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
+                           rng=np.random.default_rng(hp["seed"]))
+    as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    x = as_t(data.transpose(1, 0, 2))                                                     # (T, N, O)
+    trainable = list(PARAM_NAMES) + ["c0"] + (["h0"] if learn_h0 else [])
+    opt = Adam({k: as_t(start[k]) for k in trainable}, lr=hp["lr"], betas=betas, eps=eps,
+               weight_decay=hp["weight_decay"])
+    h0_fixed = as_t(start["h0"])
+    fp = fingerprint(data)
+
+    def current_model() -> Model:
+        v = {k: t.detach().cpu().numpy().astype(np.float64) for k, t in opt.values.items()}
+        h0 = v["h0"] if learn_h0 else start["h0"]
+        return Model(NumpyParams(*(v[k] for k in PARAM_NAMES)), v["c0"].copy(), h0.copy(),
+                     hp["tau"], labels, fp)
+
+    losses = np.empty(hp["iterations"])
+    report = Progress("train", hp["iterations"], progress)
+    t0 = time.perf_counter()
+    for i in range(hp["iterations"]):
+        v = opt.values
+        opt.optimizer.zero_grad()
+        value = loss(Params(*(v[k] for k in PARAM_NAMES)), x, v["c0"],
+                     v["h0"] if learn_h0 else h0_fixed, tau=hp["tau"])
+        lv = float(value.detach())
+        if not np.isfinite(lv):
+            raise diverged(i, "the loss", hp["lr"])
+        value.backward()
+        if not all(bool(torch.isfinite(v[k].grad).all()) for k in trainable):
+            raise diverged(i, "a gradient", hp["lr"])
+        losses[i] = lv
+        opt.optimizer.step()
+        if checkpoint_path is not None and (i + 1) % checkpoint_every == 0 and i + 1 < hp["iterations"]:
+            _save_if_finite(checkpoint_path, current_model(), i + 1, hp["lr"])
+        report.update(i + 1, f"loss {lv:.5f}")
+    seconds = time.perf_counter() - t0
+    model = current_model()
+    if not all(np.isfinite(a).all() for a in (*model.params, model.mus, model.h0)):
+        raise diverged(hp["iterations"], "a parameter after the last update", hp["lr"])
+    if checkpoint_path is not None:
+        _save_if_finite(checkpoint_path, model, hp["iterations"], hp["lr"])
+    return TrainResult(model, losses, seconds)
+
+
+def _save_if_finite(path, model, iteration, lr):
+    from pc_numpy.train import _save_if_finite as save
+    save(path, model, iteration, lr)

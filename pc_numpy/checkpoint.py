@@ -15,12 +15,12 @@ Every key, shape and dtype is checked on load; a corrupted, truncated or foreign
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_write
 from .params import Params
 from .train import Model
 
@@ -28,29 +28,6 @@ FORMAT = "pc-rnn-hc-a/1"
 _FLOAT_KEYS = {"w_o": ("O", "S"), "b_o": ("O",), "w_c": ("S", "C"), "w_r": ("S", "S"),
                "b_r": ("S",), "mus": ("P", "C"), "h0": ("S",), "tau": ()}
 _KEYS = set(_FLOAT_KEYS) | {"labels", "data_fingerprint", "format"}
-
-
-def atomic_write(path, write) -> None:
-    """Write a file whole or not at all: ``write(file)`` into a temporary file in the same
-    folder, flush it to disk, then rename it over ``path`` (``os.replace`` is atomic)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)                  # mkstemp makes 0600; give the usual mode
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def save_model(path, model: Model) -> None:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
 from ._checks import as_float_array
+from ._files import atomic_write
 
-__all__ = ["plot_letters"]
+__all__ = ["plot_letters", "plot_loss", "plot_generations", "plot_causes",
+           "plot_retrieval_paths", "plot_retrieval_curves", "plot_confusion"]
 
 
 def plot_letters(data, labels: Sequence[str], path, *, title: Optional[str] = None,
@@ -93,20 +94,198 @@ def plot_letters(data, labels: Sequence[str], path, *, title: Optional[str] = No
     return path
 
 
-def _save_atomically(fig, path: str, dpi: int) -> None:
-    """Save ``fig`` as PNG to a new temporary file next to ``path``, then rename it to ``path``.
+def _save_atomically(fig, path, dpi: int) -> None:
+    """Save ``fig`` as a PNG at ``path``, whole or not at all (``pc_numpy._files.atomic_write``)."""
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
 
-    A reader never sees a half-written PNG; the file gets the usual permissions (0o666 less
-    the umask), unlike ``tempfile.mkstemp``'s private 0o600.
+
+# ----------------------------------------------------------------------------------------------
+# figures of the experiment (training and retrieval)
+# ----------------------------------------------------------------------------------------------
+def _figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _check_path(path) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    return os.fspath(path)
+
+
+def plot_loss(losses, path, *, dpi: int = 80) -> str:
+    """The training loss ``mean(error**2)`` per iteration, on a log scale.  ``losses (K,)``."""
+    losses = as_float_array("losses", losses, (None,))
+    path = _check_path(path)
+    fig = _figure(5.0, 3.2)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.semilogy(np.arange(1, losses.size + 1), losses, color="tab:blue")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss  mean(error²)")
+    ax.set_title(f"training loss (final {losses[-1]:.4f})")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def plot_generations(generated, targets, labels: Sequence[str], path, *, ncols: int = 5,
+                     dpi: int = 80) -> str:
+    """Each sequence generated from its learned cause (colour) over its target (grey).
+
+    where  generated, targets : (N, T, D), D >= 2;  labels : N strings.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    gen = as_float_array("generated", generated, (None, None, None))
+    tgt = as_float_array("targets", targets, gen.shape)
+    labels = [str(s) for s in labels]
+    if len(labels) != gen.shape[0]:
+        raise ValueError(f"labels must have one entry per sequence ({gen.shape[0]}), got {len(labels)}")
+    path = _check_path(path)
+    n = gen.shape[0]
+    nrows = max(1, math.ceil(n / ncols))
+    lo = min(gen[..., :2].min(), tgt[..., :2].min())
+    hi = max(gen[..., :2].max(), tgt[..., :2].max())
+    pad = 0.08 * (hi - lo + 1e-12)
+    fig = _figure(1.9 * ncols, 1.9 * nrows + 0.4)
+    for i in range(n):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        ax.plot(tgt[i, :, 0], tgt[i, :, 1], color="0.6", lw=3, label="target")
+        ax.plot(gen[i, :, 0], gen[i, :, 1], color="tab:orange", lw=1.4, label="generated")
+        err = np.linalg.norm(gen[i] - tgt[i], axis=1).mean()
+        ax.set_title(f"{labels[i]}  (err {err:.3f})", fontsize=10)
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("generated from each learned hidden cause (orange) over its target (grey); "
+                 "err = mean_t ||x_pred - x||", fontsize=9)
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def plot_causes(mus, labels: Sequence[str], path, *, dpi: int = 80) -> str:
+    """The learned hidden causes ``mus (P, C)`` in the plane of their first two coordinates."""
+    mus = as_float_array("mus", mus, (None, None))
+    if mus.shape[1] < 2:
+        raise ValueError(f"mus must have at least 2 coordinates to plot, got shape {mus.shape}")
+    labels = [str(s) for s in labels]
+    path = _check_path(path)
+    fig = _figure(4.6, 4.4)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.scatter(mus[:, 0], mus[:, 1], s=30, color="tab:blue")
+    for (cx, cy), lab in zip(mus[:, :2], labels):
+        ax.annotate(lab, (cx, cy), textcoords="offset points", xytext=(4, 3), fontsize=11)
+    ax.set_xlabel("c[0]")
+    ax.set_ylabel("c[1]")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.grid(True, alpha=0.3)
+    ax.set_title("learned hidden causes (the memories)")
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def plot_retrieval_paths(result, mus, target: int, path, *, dpi: int = 80) -> str:
+    """The path of ``c`` over the trials of every restart of one target, one panel per restart.
+
+    Every memory is marked with its label; the target's memory has a circle of radius
+    ``result.radius`` (0.1) around it.  ``result`` is a ``RetrievalResult``, ``mus (P, C)``.
+    """
+    mus = as_float_array("mus", mus, (None, None))
+    path = _check_path(path)
+    runs = np.flatnonzero(result.target_ids == target)
+    if runs.size == 0:
+        raise ValueError(f"target {target} was not shown in this retrieval (target_ids has no {target})")
+    labels = list(result.labels)
+    ncols = min(4, runs.size)
+    nrows = math.ceil(runs.size / ncols)
+    fig = _figure(3.3 * ncols, 3.3 * nrows + 0.3)
+    allc = np.concatenate([result.c_path[:, runs, :2].reshape(-1, 2), mus[:, :2]])
+    lo, hi = np.percentile(allc, 1, axis=0), np.percentile(allc, 99, axis=0)
+    lo, hi = np.minimum(lo, mus[:, :2].min(0)) - 0.3, np.maximum(hi, mus[:, :2].max(0)) + 0.3
+    import matplotlib.patches as mpatches
+    for j, run in enumerate(runs):
+        ax = fig.add_subplot(nrows, ncols, j + 1)
+        p = result.c_path[:, run, :2]
+        ax.plot(p[:, 0], p[:, 1], color="tab:blue", lw=0.5, alpha=0.6)
+        ax.plot(p[0, 0], p[0, 1], "o", color="tab:green", ms=6, label="start")
+        ax.plot(p[-1, 0], p[-1, 1], "*", color="tab:red", ms=11, label="end")
+        ax.scatter(mus[:, 0], mus[:, 1], s=14, color="k", zorder=3)
+        for (cx, cy), lab in zip(mus[:, :2], labels):
+            ax.annotate(lab, (cx, cy), textcoords="offset points", xytext=(3, 2), fontsize=8)
+        ax.add_patch(mpatches.Circle(mus[target, :2], result.radius, fill=False, color="tab:red", lw=1.5))
+        hit = np.argmin(np.linalg.norm(mus - result.c_path[-1, run], axis=1)) == target
+        ax.set_title(f"restart {j}: {'retrieved' if hit else 'not retrieved'}", fontsize=10)
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.set_aspect("equal")
+        if j == 0:
+            ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"retrieval of '{labels[target]}': c over {result.c_path.shape[0] - 1} trials "
+                 f"(circle: radius {result.radius:g} around its memory)", fontsize=10)
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def plot_retrieval_curves(result, path, *, dpi: int = 80) -> str:
+    """Accuracy (nearest memory; within the radius) and generation error over the trials."""
+    path = _check_path(path)
+    k = np.arange(1, result.accuracy.size + 1)
+    fig = _figure(9.0, 3.3)
+    ax = fig.add_subplot(1, 2, 1)
+    ax.plot(k, result.accuracy, label="nearest memory is the target's")
+    ax.plot(k, result.within, label=f"within {result.radius:g} of it")
+    ax.axhline(1.0 / len(result.labels), color="0.5", ls=":", label="chance")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("trial")
+    ax.set_ylabel("share of runs")
+    ax.set_title(f"retrieval accuracy (final {result.final_accuracy:.3f})")
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    ax = fig.add_subplot(1, 2, 2)
+    err = result.generation_error
+    ax.plot(k, err.mean(axis=1), color="tab:purple", label="mean over runs")
+    ax.fill_between(k, np.percentile(err, 25, axis=1), np.percentile(err, 75, axis=1),
+                    color="tab:purple", alpha=0.2, label="25-75%")
+    ax.set_yscale("log")
+    ax.set_xlabel("trial")
+    ax.set_ylabel("mean_t ||error[t]||")
+    ax.set_title("generation error from the current c")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def plot_confusion(result, path, *, dpi: int = 80) -> str:
+    """The confusion matrix: rows the target memory, columns the memory nearest at the end."""
+    path = _check_path(path)
+    conf = np.asarray(result.confusion)
+    labels = list(result.labels)
+    P = conf.shape[0]
+    fig = _figure(0.32 * P + 2.2, 0.32 * P + 1.6)
+    ax = fig.add_subplot(1, 1, 1)
+    im = ax.imshow(conf, cmap="Blues")
+    ax.set_xticks(range(P))
+    ax.set_yticks(range(P))
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlabel("retrieved (nearest memory at the end)")
+    ax.set_ylabel("target")
+    for i in range(P):
+        for j in range(P):
+            if conf[i, j]:
+                ax.text(j, i, str(conf[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if conf[i, j] > conf.max() / 2 else "black")
+    ax.set_title(f"confusions (accuracy {result.final_accuracy:.3f})", fontsize=10)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path

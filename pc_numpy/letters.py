@@ -19,8 +19,8 @@ From control points to a trajectory of ``T = 60`` pen positions:
     (4) time        tau(s) = integral_0^s ds' / v(s')
     (5) sampling    T points at equally spaced times tau, i.e. where the pen *is* at
                     T equally spaced instants: the points crowd at the ends and in turns
-    (6) normalise   each letter's own mean is removed (per letter, per coordinate), then the
-                    whole set is divided by one number (see :func:`normalise`)
+    (6) normalise   each letter is moved so that it starts at the origin, the mean of the whole
+                    set is removed, and the set is divided by one number (see :func:`normalise`)
 
 where ``kappa_0 = 1`` (a radius of one x-height), ``taper(s) = max(0.2, min(1, d(s) / r) ** 0.5)``,
 ``d(s)`` the arc length to the nearer end of the stroke, and ``r = 0.3`` x-heights.
@@ -38,8 +38,8 @@ import numpy as np
 
 from ._checks import as_float_array, as_scalar, check_rng
 
-__all__ = ["LABELS", "STEPS", "letters", "letter_variants", "normalise", "normalisation_scale",
-           "stroke_to_trajectory"]
+__all__ = ["LABELS", "STEPS", "letters", "letter_variants", "normalise", "normalisation_frame",
+           "normalisation_scale", "stroke_to_trajectory"]
 
 STEPS = 60                         # T: pen positions per letter
 LABELS: Tuple[str, ...] = tuple("abcdeghlmnopqrsuvwyz")
@@ -201,39 +201,54 @@ def stroke_to_trajectory(pieces: Sequence[np.ndarray], steps: int = STEPS,
 # ----------------------------------------------------------------------------------------------
 # (6) normalisation, shared with the file loaders
 # ----------------------------------------------------------------------------------------------
-def normalisation_scale(data) -> float:
-    """The number :func:`normalise` divides by: the RMS of the per-letter-centred data / 0.5.
+def normalisation_frame(data) -> Tuple[np.ndarray, float]:
+    """The ``offset`` (D,) and ``scale`` that :func:`normalise` uses by default for ``data``.
 
-        scale = sqrt(mean_{n,t,d} (x[n,t,d] - m[n,d])**2) / TARGET_RMS,   m[n,d] = mean_t x[n,t,d]
+        u[n, t, d] = x[n, t, d] - x[n, 0, d]                   every sequence starts at 0
+        offset[d]  = mean_{n,t} u[n, t, d]                      the set's mean after that
+        scale      = sqrt(mean_{n,t,d} (u[n, t, d] - offset[d])**2) / TARGET_RMS
 
     where ``x`` is ``data`` (N, T, D) and ``TARGET_RMS = 0.5``.
     """
     x = as_float_array("data", data, (None, None, None))
-    centred = x - x.mean(axis=1, keepdims=True)
-    rms = float(np.sqrt(np.mean(centred ** 2)))
+    u = x - x[:, :1]
+    offset = u.mean(axis=(0, 1))                                                  # (D,)
+    rms = float(np.sqrt(np.mean((u - offset) ** 2)))
     if rms == 0.0:
         raise ValueError("data must not be constant in time (every sequence is a single point)")
-    return rms / TARGET_RMS
+    return offset, rms / TARGET_RMS
 
 
-def normalise(data, scale: Optional[float] = None) -> np.ndarray:
-    """Centre every sequence on its own mean, then divide the whole set by one scale.
+def normalisation_scale(data) -> float:
+    """The number :func:`normalise` divides by: ``normalisation_frame(data)[1]``."""
+    return normalisation_frame(data)[1]
 
-        y[n, t, d] = (x[n, t, d] - mean_t x[n, t, d]) / scale
 
-    where ``x`` is ``data`` (N, T, D) and ``scale`` defaults to :func:`normalisation_scale` of
-    ``x``, which makes the RMS of ``y`` over the whole set equal to 0.5: each letter has zero
-    mean (per letter, per coordinate), the letters keep their sizes relative to each other (an
-    ``l`` stays taller than an ``o``), and the values stay within about [-1.5, 1.5].  Pass
-    ``scale`` to put new data into the frame of an earlier set (as :func:`letter_variants` does).
+def normalise(data, scale: Optional[float] = None, offset=None) -> np.ndarray:
+    """Start every sequence at the same point, centre the whole set, divide it by one scale.
+
+        y[n, t, d] = (x[n, t, d] - x[n, 0, d] - offset[d]) / scale
+
+    where ``x`` is ``data`` (N, T, D) and, by default, ``offset`` and ``scale`` come from
+    :func:`normalisation_frame` of ``x``: ``offset`` is the mean over all sequences and steps
+    of ``x - x[:, :1]``, so the set has zero mean, and ``scale`` makes the RMS of ``y`` over the
+    whole set equal to ``TARGET_RMS = 0.5``.  So every sequence starts at the same point
+    ``-offset / scale`` (the model's first predictions are alike for every sequence: its
+    initial state ``h0`` is shared and a hidden cause acts slowly), the letters keep their sizes
+    relative to each other (an ``l`` stays taller than an ``o``), and the values stay within
+    about [-2, 2].  Pass ``scale`` and ``offset`` (D,) to put new data into the frame of an
+    earlier set (as :func:`letter_variants` does).
 
     Returns: (N, T, D) float64, a new array.
     """
     x = as_float_array("data", data, (None, None, None))
-    if scale is None:
-        scale = normalisation_scale(x)
+    if scale is None or offset is None:
+        own_offset, own_scale = normalisation_frame(x)
+        scale = own_scale if scale is None else scale
+        offset = own_offset if offset is None else offset
     scale = as_scalar("scale", scale, low=0.0, low_inclusive=False)
-    return (x - x.mean(axis=1, keepdims=True)) / scale
+    offset = as_float_array("offset", offset, (x.shape[2],))
+    return (x - x[:, :1] - offset) / scale
 
 
 # ----------------------------------------------------------------------------------------------
@@ -258,9 +273,10 @@ def letters() -> Tuple[np.ndarray, List[str]]:
 
     Each letter is one cursive pen stroke made from the control points of this module by
     steps (1)-(6) of the module docstring: a smooth curve, a human speed profile (slow at the
-    ends and in sharp turns), ``T = 60`` samples, then :func:`normalise`: every letter is centred
-    on **its own** mean (per letter, per coordinate) and the whole set is divided by one number
-    so that its RMS is 0.5 (values within about [-1.5, 1.5]).  Deterministic: no randomness.
+    ends and in sharp turns), ``T = 60`` samples, then :func:`normalise`: every letter is moved
+    so that it **starts at the same point**, the whole set is centred on its mean and divided by
+    one number so that its RMS is ``TARGET_RMS`` (values within about [-2, 2]).  Deterministic:
+    no randomness.
 
     Returns:
         data: (20, 60, 2) float64, ``data[i, t] = (x, y)`` the pen position of letter ``i`` at
@@ -289,8 +305,8 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
         v'(s) = v(s) * exp(speed * n(s / L)),       n a smooth random function, N(0, 1) at each s
 
     then steps (1)-(5) of the module docstring, and :func:`normalise` with the *canonical*
-    letters' scale, so that variants and :func:`letters` share one frame (each variant is
-    centred on its own mean; a larger variant stays larger).
+    letters' offset and scale, so that variants and :func:`letters` share one frame (every
+    variant starts where every canonical letter starts; a larger variant stays larger).
 
     where ``P`` are the control points (x-height units; joining points of two pieces move
     together), ``SLANT = 0.18`` the slant of the canonical letters, ``v`` the speed profile.
@@ -320,7 +336,7 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
     slant = as_scalar("slant", slant, low=0.0)
     scale = as_scalar("scale", scale, low=0.0)
     speed = as_scalar("speed", speed, low=0.0)
-    canonical_scale = normalisation_scale(_raw_letters())
+    offset, canonical_scale = normalisation_frame(_raw_letters())
     out, labels = [], []
     for label in LABELS:
         pieces = CONTROL_POINTS[label]
@@ -339,7 +355,7 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
             out.append(stroke_to_trajectory(_shear(moved, SLANT + slant * z[0], sx, sy),
                                              speed_noise=noise))
             labels.append(label)
-    return normalise(np.stack(out), scale=canonical_scale), labels
+    return normalise(np.stack(out), scale=canonical_scale, offset=offset), labels
 
 
 # ----------------------------------------------------------------------------------------------

@@ -70,9 +70,9 @@ def load_trajectories(path, *, steps: int = STEPS, dims: Sequence[int] = (0, 1)
           (3) resample q[j] = p at time (j / (steps - 1)) * (L - 1), linear interpolation
           (4) normalise the whole set with :func:`pc_numpy.letters.normalise`
 
-      where ``v`` (L, len(dims)) are the velocities left after (1), ``L >= 2``, and (4) centres
-      each case on its own mean and divides the set by one scale (RMS 0.5), like the embedded
-      letters.
+      where ``v`` (L, len(dims)) are the velocities left after (1), ``L >= 2``, and (4) moves
+      each case to start at the origin, removes the mean of the whole set and divides the set
+      by one scale (RMS ``TARGET_RMS``), like the embedded letters.
 
     ``.npy``, ``.npz``, ``.csv`` and ``.pk`` data are returned as stored (only converted to
     float64): ``steps`` and ``dims`` apply to ``.ts`` only.

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
+from pc_numpy.letters import TARGET_RMS
 from pc_numpy.loaders import SUPPORTED_EXTENSIONS, load_trajectories
 
 FAST = settings(max_examples=25, deadline=None)
@@ -301,8 +302,9 @@ def test_ts_positions_by_hand(tmp_path):
     # Resampled: x = .5,1,1.5,1,.5  y = 1,1.5,2,3,4
     b = np.array([[0.5, 1], [1, 1.5], [1.5, 2], [1, 3], [0.5, 4]])
     raw = np.stack([a, b])
-    centred = raw - raw.mean(axis=1, keepdims=True)                 # each case on its own mean
-    expected = centred / (np.sqrt(np.mean(centred ** 2)) / 0.5)     # the set's RMS -> 0.5
+    u = raw - raw[:, :1]                                            # each case starts at 0
+    u = u - u.mean(axis=(0, 1))                                     # the set's mean -> 0
+    expected = u / (np.sqrt(np.mean(u ** 2)) / TARGET_RMS)          # the set's RMS -> TARGET_RMS
     np.testing.assert_allclose(data, expected, rtol=0, atol=1e-14)  # float64 round-off only
 
 

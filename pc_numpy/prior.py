@@ -38,6 +38,9 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
 
     computed as a *stable* softmax: the row maximum is subtracted before ``exp``, so the largest
     term is ``exp(0) = 1`` and the sum never underflows, however far ``c`` is from every mean.
+    Since a softmax does not change when the same number is added to every logit of a row, the
+    ``-||c||**2 / (2 sigma_c**2)`` part of the logits is dropped: what remains,
+    ``(c @ mus.T - ||mus[k]||**2 / 2) / sigma_c**2``, is one small matrix product.
 
     where
         c       : (B, C)  hidden causes
@@ -48,8 +51,10 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
     """
     if check:
         c, mus, sigma_c = _check(c, mus, sigma_c)
-    logits = _logits(c, mus, sigma_c)                                                     # (B, P)
     # BEGIN SOLUTION
+    # -||c - mus[k]||**2 / (2 sigma_c**2) = (c . mus[k] - ||mus[k]||**2 / 2) / sigma_c**2 - ||c||**2 / (2 sigma_c**2);
+    # the last term is the same for every k and cancels in the softmax, so it is left out.
+    logits = (c @ mus.T - 0.5 * np.einsum("pc,pc->p", mus, mus)) / sigma_c ** 2            # (B, P)
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))                          # (B, P)
     return weights / weights.sum(axis=1, keepdims=True)                                   # (B, P)
     # END SOLUTION

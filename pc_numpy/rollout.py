@@ -160,15 +160,34 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a numpy.random.Generator) "
                          "or xi (standard normal draws of shape (T, B, C))")
 
-    trace = Trace(np.empty((T, B, O)), np.empty((T, B, O)), np.empty((T, B, S)),
-                  np.empty((T, B, S)), np.empty((T, B, S)), np.empty((T, B, C)))
+    if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
+        return _generation(params, x, c0, h0, tau=rates["tau"])
+    steps = []
     h_post, c = h0, c0
     for t in range(T):
         out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
-        for name, value in zip(Step._fields, out):
-            getattr(trace, name)[t] = value
+        steps.append(out)
         h_post, c = out.h_post, out.c
-    return trace
+    return Trace(*(np.stack(values) for values in zip(*steps)))
+
+
+def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float) -> Trace:
+    """``rollout`` in pure generation mode (every rate zero), the training forward pass.
+
+    Then ``h_post = h_prior``, ``error_h = 0`` and ``c[t] = c0``, and nothing computed from the
+    prediction feeds back into the recursion.  So only (1) runs in the time loop; (2) and (3)
+    are applied to all T steps at once afterwards, as one matrix product over the stacked
+    (T*B, S) states.  Same numbers as ``step`` run T times.
+    """
+    T, B, O = x.shape
+    h_prior = np.empty((T, B, h0.shape[1]))                                               # (T, B, S)
+    h = h0
+    for t in range(T):
+        h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, check=False)                # (1)
+    x_pred = prediction(h_prior.reshape(T * B, -1), params, check=False).reshape(T, B, O)  # (2)
+    error = output_error(x_pred, x, check=False)                                          # (3)
+    return Trace(x_pred, error, h_prior, h_prior.copy(), np.zeros_like(h_prior),
+                 np.broadcast_to(c0, (T,) + c0.shape).copy())
 
 
 def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:

@@ -36,8 +36,9 @@ RTOL_SAME_ALGEBRA = 1e-10
 
 
 def examples(n: int) -> settings:
-    """``settings(max_examples=...)``: ``n`` under the ``ci`` profile (30 examples), scaled with the
-    active profile (``dev`` 1/3 of it, ``thorough`` ~17x), so a costly test stays proportionate."""
+    """``settings(max_examples=...)`` for a test worth ``n`` examples at a 30-example profile,
+    scaled with the active profile: ``n * 4/3`` under ``ci`` (40), ``n / 3`` under ``dev`` (10),
+    ``n * 50/3`` under ``thorough`` (500); at least 2."""
     return settings(max_examples=max(2, n * settings.default.max_examples // 30))
 
 
@@ -80,7 +81,7 @@ def assert_close(name: str, got, want, rtol: float, t: Optional[int] = None, *,
     denom = max(float(np.max(np.abs(want))), float(scale), TINY)
     raise AssertionError(
         f"{name}{where}: relative error {rel:.3e} > rtol {rtol:.1e}{' (' + what + ')' if what else ''}; "
-        f"worst element at index {idx}: got {got[idx]!r}, want {want[idx]!r}, "
+        f"worst element at index {idx}: got {float(got[idx])!r}, want {float(want[idx])!r}, "
         f"|diff| {diff[idx]:.3e}, denominator max(max|want|, scale) = {denom:.3e}")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,23 +33,35 @@ def tt(a):
 
 
 @st.composite
-def train_cases(draw, small=False):
-    """A training batch: sizes, params, x, c0 (B, C) or (C,), h0 (B, S) or (S,), tau."""
+def train_cases(draw, small=False, vector_c0=None, vector_h0=None):
+    """A training batch: sizes, params, x, c0 (B, C) or (C,), h0 (B, S) or (S,), tau
+    (the shapes of c0 and h0 drawn unless given)."""
     d = draw(dims(T=(1, 4), B=(1, 3), O=(1, 3), S=(1, 4), C=(1, 3)) if small else dims())
     seed = draw(seeds)
     vs = draw(st.floats(0.1, 1.0)) if small else draw(value_scales)
     ws = draw(st.floats(0.1, 1.5)) if small else draw(weight_scales)
     rng = np.random.default_rng(seed)
-    vector_c0, vector_h0 = draw(st.booleans(), label="c0 is (C,)"), draw(st.booleans(), label="h0 is (S,)")
+    if vector_c0 is None:
+        vector_c0 = draw(st.booleans(), label="c0 is (C,)")
+    if vector_h0 is None:
+        vector_h0 = draw(st.booleans(), label="h0 is (S,)")
     return SimpleNamespace(
-        d=d, params=make_params(rng, d, ws), x=normal(rng, (d.T, d.B, d.O), vs),
+        d=d, seed=seed, params=make_params(rng, d, ws), x=normal(rng, (d.T, d.B, d.O), vs),
         c0=normal(rng, (d.C,) if vector_c0 else (d.B, d.C), vs),
         h0=normal(rng, (d.S,) if vector_h0 else (d.B, d.S), vs), tau=draw(taus))
 
 
-@given(train_cases())
-def test_loss_and_grads_match_autograd(k):
-    """All seven gradients and the loss, with h0 (S,) or (B, S) and c0 (B, C) or (C,) drawn."""
+SHAPE_COMBOS = pytest.mark.parametrize("vector_c0, vector_h0", [(False, False), (False, True),
+                                                              (True, False), (True, True)],
+                                       ids=["c0(B,C)-h0(B,S)", "c0(B,C)-h0(S,)", "c0(C,)-h0(B,S)", "c0(C,)-h0(S,)"])
+
+
+@SHAPE_COMBOS
+@examples(12)
+@given(data=st.data())
+def test_loss_and_grads_match_autograd(vector_c0, vector_h0, data):
+    """All seven gradients and the loss, for each of h0 (S,)/(B, S) and c0 (B, C)/(C,)."""
+    k = data.draw(train_cases(vector_c0=vector_c0, vector_h0=vector_h0))
     loss, grads = pcn.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau)
     tloss, tgrads = pct.loss_and_grads(pct.from_numpy(k.params), tt(k.x), tt(k.c0), tt(k.h0), tau=k.tau)
     assert isinstance(loss, float)
@@ -64,10 +77,13 @@ def _loss(params, x, c0, h0, tau):
     return float(np.mean(pcn.rollout(params, x, c0, h0, tau=tau).error ** 2))
 
 
-@examples(15)
-@given(train_cases(small=True))
-def test_loss_and_grads_match_central_differences(k):
-    """Every entry of every value (w_o, b_o, w_c, w_r, b_r, c0, h0) perturbed by +-1e-6."""
+@SHAPE_COMBOS
+@examples(6)
+@given(data=st.data())
+def test_loss_and_grads_match_central_differences(vector_c0, vector_h0, data):
+    """Every entry of every value (w_o, b_o, w_c, w_r, b_r, c0, h0) perturbed by +-1e-6, for
+    each of h0 (S,)/(B, S) and c0 (B, C)/(C,)."""
+    k = data.draw(train_cases(small=True, vector_c0=vector_c0, vector_h0=vector_h0))
     eps = 1e-6
     loss, grads = pcn.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau)
     assert abs(loss - _loss(k.params, k.x, k.c0, k.h0, k.tau)) <= 1e-15 * max(loss, 1.0), \
@@ -124,7 +140,7 @@ def test_step_backward_matches_autograd(k, gscale):
     """``step_backward(d_error_t, g_next, a_t, params, tau)`` = d/dh of
     <d_error_t, x_pred(h)> + <g_next, h_prior_next(h)>, with a_t = tanh(h): the two paths of §3."""
     d = k.d
-    rng = np.random.default_rng(d.T * 1000 + d.B)
+    rng = np.random.default_rng(k.seed + 1)
     h = k.h0 if k.h0.ndim == 2 else np.broadcast_to(k.h0, (d.B, d.S)).copy()
     d_error_t = rng.standard_normal((d.B, d.O))
     g_next = gscale * rng.standard_normal((d.B, d.S))

@@ -24,7 +24,7 @@ def cases(draw):
     seed, vs, ws = draw(seeds), draw(value_scales), draw(weight_scales)
     rng = np.random.default_rng(seed)
     return SimpleNamespace(
-        d=d, params=make_params(rng, d, ws), h=normal(rng, (d.B, d.S), vs),
+        d=d, seed=seed, params=make_params(rng, d, ws), h=normal(rng, (d.B, d.S), vs),
         h2=normal(rng, (d.B, d.S), vs), c=normal(rng, (d.B, d.C), vs),
         x=normal(rng, (d.B, d.O), vs), mus=normal(rng, (d.P, d.C), vs), tau=draw(taus))
 
@@ -105,7 +105,7 @@ def test_rollout_without_inference_keeps_c_constant(k, alpha_h, sigma_r, vector_
     """alpha_x = 0 but alpha_h, sigma_r > 0 (alpha_c = 0): error_h = 0 exactly, so (6) and (7)
     add exact zeros: c[t] == c0 and h_post == h_prior at every t, bit for bit."""
     d = k.d
-    rng = np.random.default_rng(d.T)
+    rng = np.random.default_rng(k.seed + 1)
     x = rng.standard_normal((d.T, d.B, d.O))
     c0 = k.c[0] if vector_c0 else k.c
     tr = pcn.rollout(k.params, x, c0, k.h, tau=k.tau, alpha_x=0.0, alpha_h=alpha_h,

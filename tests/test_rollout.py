@@ -135,3 +135,25 @@ def test_generate_equals_rollout_x_pred(k):
     # in generation mode c stays c0 and h_post is h_prior, exactly
     assert np.array_equal(tr.c, np.broadcast_to(k.c0, tr.c.shape)), "c changed in generation mode"
     assert np.array_equal(tr.h_post, tr.h_prior), "h_post != h_prior in generation mode"
+
+
+@examples(30)
+@given(rollout_cases())
+def test_generation_mode_rollout_matches_torch_and_step(k):
+    """Every rate zero (the training forward pass, which pc_numpy computes with (2)-(3)
+    vectorised over all T steps): all six fields against pc_torch (rel. 1e-10 as above), and the
+    t=0 row against ``step`` to rel. 1e-13 -- the same formula, but one matrix product over the
+    (T*B, S) stacked states may use another BLAS kernel than the (B, S) one, so the two can
+    differ by a few ulps (~1e-16 relative each)."""
+    d, tau = k.d, k.rates["tau"]
+    got = pcn.rollout(k.params, k.x, k.c0, k.h0, tau=tau)
+    want = pct.rollout(pct.from_numpy(k.params), tt(k.x), tt(k.c0), tt(k.h0), tau=tau)
+    assert_trace_close(got, want, RTOL, scales=_scales(got))
+    c0 = np.broadcast_to(k.c0, (d.B, d.C)).copy()
+    h0 = np.broadcast_to(k.h0, (d.B, d.S)).copy()
+    st0 = pcn.step(k.x[0], h0, c0, k.params, tau=tau)
+    for field in got._fields:
+        assert_close(f"step().{field} vs trace.{field}", getattr(st0, field), getattr(got, field)[0],
+                     1e-13, t=0, scale=_scales(got).get(field, 0.0))
+    assert np.array_equal(got.h_post, got.h_prior) and not np.any(got.error_h)
+    assert np.array_equal(got.c, np.broadcast_to(k.c0, got.c.shape))

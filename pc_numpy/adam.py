@@ -18,6 +18,21 @@ import numpy as np
 from ._checks import as_float_array, as_scalar
 
 
+def check_adam_settings(*, lr, betas, eps, weight_decay):
+    """Check Adam's settings (shared with ``pc_torch.Adam``); returns ``(lr, (b1, b2), eps, wd)``."""
+    lr = as_scalar("lr", lr, low=0, low_inclusive=False)
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    beta1 = as_scalar("betas[0]", betas[0], low=0)
+    beta2 = as_scalar("betas[1]", betas[1], low=0)
+    for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
+        if beta >= 1:
+            raise ValueError(f"{name} must be in [0, 1), got {beta}")
+    eps = as_scalar("eps", eps, low=0, low_inclusive=False)
+    weight_decay = as_scalar("weight_decay", weight_decay, low=0)
+    return lr, (beta1, beta2), eps, weight_decay
+
+
 class Adam:
     """Adam over a dict of named arrays (e.g. ``w_o ... b_r`` and ``c0``).
 
@@ -36,16 +51,8 @@ class Adam:
                  betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-4):
         if not isinstance(values, Mapping) or not values:
             raise TypeError("values must be a non-empty dict of name -> numpy array")
-        self.lr = as_scalar("lr", lr, low=0, low_inclusive=False)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.beta1 = as_scalar("betas[0]", betas[0], low=0)
-        self.beta2 = as_scalar("betas[1]", betas[1], low=0)
-        for name, beta in (("betas[0]", self.beta1), ("betas[1]", self.beta2)):
-            if beta >= 1:
-                raise ValueError(f"{name} must be in [0, 1), got {beta}")
-        self.eps = as_scalar("eps", eps, low=0, low_inclusive=False)
-        self.weight_decay = as_scalar("weight_decay", weight_decay, low=0)
+        self.lr, (self.beta1, self.beta2), self.eps, self.weight_decay = check_adam_settings(
+            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         self.values: Dict[str, np.ndarray] = {
             name: as_float_array(f"values[{name!r}]", v).copy() for name, v in values.items()}
         self.m = {name: np.zeros_like(v) for name, v in self.values.items()}

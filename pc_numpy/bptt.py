@@ -22,8 +22,8 @@ and the parameter gradients are sums over time of what each step contributes:
 
 Structure (as in CS231n's ``rnn_layers.py``): ``step_backward`` is one step of the recursion;
 ``backward`` is the visible loop that calls it from ``t = T-1`` down to ``0``; ``loss_and_grads``
-runs the forward, the loop, and the sums over time (one matrix product each, over the stacked
-time and batch axes).
+runs the forward, the loop, and the sums over time (each a batch of per-step matrix products,
+summed over t).
 """
 from __future__ import annotations
 
@@ -132,27 +132,30 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     dims: dict = {}
     params = check_params(params, dims)
     x = as_float_array("x", x, ("T", "B", "O"), dims)
-    c0_in, h0_in = np.asarray(c0), np.asarray(h0)
+    c0_vector = as_float_array("c0", c0).ndim == 1        # a shared (C,) vector: sum its gradient
+    h0_vector = as_float_array("h0", h0).ndim == 1
     c0, h0 = check_initial_state(c0, h0, dims)
     tau = as_scalar("tau", tau, low=1)
-    T, B, O, S, C = (dims[k] for k in "TBOSC")
 
     loss, cache = forward(params, x, c0, h0, tau=tau)
     d_error = 2.0 * cache.error / x.size                                                  # (T, B, O)
     g = backward(d_error, cache.a, params, tau=tau)                                       # (T, B, S)
 
+    # The sums over time of §3, each a batch of per-step products summed over t.  (A batch of
+    # small (S, B) @ (B, S) products also stays on one core, where one (S, T*B) @ (T*B, S) product
+    # would make OpenBLAS start threads, which is slower at these sizes on a busy machine.)
     k = 1.0 / tau
-    kg = (k * g).reshape(T * B, S)                                                        # (T*B, S)
-    d_w_o = d_error.reshape(T * B, O).T @ cache.a.reshape(T * B, S)                       # (O, S)
+    kg = k * g                                                                            # (T, B, S)
+    d_w_o = (d_error.transpose(0, 2, 1) @ cache.a).sum(axis=0)                            # (O, S)
     d_b_o = d_error.sum(axis=(0, 1))                                                      # (O,)
-    d_w_r = kg.T @ cache.a_prev.reshape(T * B, S)                                         # (S, S)
-    d_b_r = kg.sum(axis=0)                                                                # (S,)
-    kg_sum_t = k * g.sum(axis=0)                                                          # (B, S)
+    d_w_r = (kg.transpose(0, 2, 1) @ cache.a_prev).sum(axis=0)                            # (S, S)
+    d_b_r = kg.sum(axis=(0, 1))                                                           # (S,)
+    kg_sum_t = kg.sum(axis=0)                                                             # (B, S)
     d_w_c = kg_sum_t.T @ cache.c0                                                         # (S, C)
     d_c0 = kg_sum_t @ params.w_c                                                          # (B, C)
     d_h0 = (1.0 - k) * g[0] + ((k * g[0]) @ params.w_r) * (1.0 - cache.a_prev[0] ** 2)   # (B, S)
-    if c0_in.ndim == 1:
+    if c0_vector:
         d_c0 = d_c0.sum(axis=0)                                                           # (C,)
-    if h0_in.ndim == 1:
+    if h0_vector:
         d_h0 = d_h0.sum(axis=0)                                                           # (S,)
     return loss, Grads(d_w_o, d_b_o, d_w_c, d_w_r, d_b_r, d_c0, d_h0)

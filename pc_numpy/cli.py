@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -120,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_data(args):
-    from .letters import letter_variants, letters
+    from .letters import letters
     from .loaders import load_trajectories
     if args.data is None:
         data, labels = letters()

@@ -51,7 +51,8 @@ def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np
         h_prior : (B, S)  hidden prior of step t, from (1)
         params  : Params  uses ``w_o (O, S)``, ``b_o (O,)``
 
-    Returns ``x_pred[t]`` of shape (B, O).
+    Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: the generation-mode
+    rollout passes all steps at once, ``(T, B, S) -> (T, B, O)``.)
     """
     if check:
         dims = {}

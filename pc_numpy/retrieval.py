@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_rng
+from ._checks import as_scalar, check_rng
 from .progress import Progress
 from .rollout import check_rates, rollout
 from .train import Model, check_data
@@ -106,7 +106,6 @@ def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials,
 def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds) -> RetrievalResult:
     """The metrics of §4 from the path of ``c`` (shared by both backends)."""
     P = mus.shape[0]
-    K = c_path.shape[0] - 1
     nearest = np.stack([nearest_memory(c, mus) for c in c_path[1:]])                     # (K, B)
     accuracy = (nearest == target_ids).mean(axis=1)                                       # (K,)
     dist_own = np.linalg.norm(c_path[1:] - mus[target_ids], axis=2)                       # (K, B)

@@ -176,15 +176,15 @@ def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *
 
     Then ``h_post = h_prior``, ``error_h = 0`` and ``c[t] = c0``, and nothing computed from the
     prediction feeds back into the recursion.  So only (1) runs in the time loop; (2) and (3)
-    are applied to all T steps at once afterwards, as one matrix product over the stacked
-    (T*B, S) states.  Same numbers as ``step`` run T times.
+    are applied to all T steps at once afterwards (a batch of T matrix products: the same numbers
+    as ``step`` run T times).
     """
     T, B, O = x.shape
     h_prior = np.empty((T, B, h0.shape[1]))                                               # (T, B, S)
     h = h0
     for t in range(T):
         h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, check=False)                # (1)
-    x_pred = prediction(h_prior.reshape(T * B, -1), params, check=False).reshape(T, B, O)  # (2)
+    x_pred = prediction(h_prior, params, check=False)                                     # (2) (T, B, O)
     error = output_error(x_pred, x, check=False)                                          # (3)
     return Trace(x_pred, error, h_prior, h_prior.copy(), np.zeros_like(h_prior),
                  np.broadcast_to(c0, (T,) + c0.shape).copy())
@@ -199,8 +199,10 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     T = as_scalar("steps", steps, low=1, integer=True)
     dims: dict = {}
     params = check_params(params, dims)
-    c0a = as_float_array("c0", c0)
-    h0a = as_float_array("h0", h0)
-    B = c0a.shape[0] if c0a.ndim == 2 else (h0a.shape[0] if h0a.ndim == 2 else 1)
-    x = np.zeros((T, B, dims["O"]))
+    c0a, h0a = as_float_array("c0", c0), as_float_array("h0", h0)
+    rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
+    dims["B"] = rows[0] if rows else 1
+    dims["_src_B"] = "c0" if c0a.ndim == 2 else "h0"
+    c0, h0 = check_initial_state(c0a, h0a, dims)
+    x = np.zeros((T, dims["B"], dims["O"]))
     return rollout(params, x, c0, h0, tau=tau).x_pred

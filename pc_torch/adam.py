@@ -5,6 +5,7 @@ from typing import Dict, Mapping
 
 import torch
 
+from pc_numpy.adam import check_adam_settings
 from ._checks import as_float_tensor
 
 
@@ -20,10 +21,12 @@ class Adam:
                  eps: float = 1e-8, weight_decay: float = 1e-4):
         if not isinstance(values, Mapping) or not values:
             raise TypeError("values must be a non-empty dict of name -> tensor")
+        lr, betas, eps, weight_decay = check_adam_settings(lr=lr, betas=betas, eps=eps,
+                                                           weight_decay=weight_decay)
         self.values: Dict[str, torch.Tensor] = {
             name: as_float_tensor(f"values[{name!r}]", v).detach().clone().requires_grad_(True)
             for name, v in values.items()}
-        self.optimizer = torch.optim.Adam(list(self.values.values()), lr=lr, betas=tuple(betas),
+        self.optimizer = torch.optim.Adam(list(self.values.values()), lr=lr, betas=betas,
                                           eps=eps, weight_decay=weight_decay)
 
     def step(self, grads: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

@@ -183,20 +183,9 @@ def _cases():
 
 CASES = _cases()
 # Known failures (see the report of the test suite; DO NOT loosen, fix the code):
-_KNOWN = {
-    ("loss_and_grads", "c0", "ragged list"): "loss_and_grads calls np.asarray(c0) before checking it: "
-                                              "numpy's ValueError 'inhomogeneous shape' does not name c0",
-    ("loss_and_grads", "h0", "ragged list"): "loss_and_grads calls np.asarray(h0) before checking it: "
-                                              "numpy's ValueError 'inhomogeneous shape' does not name h0",
-}
-
-
 def _param(case):
     fn, argname, overrides, names, label = case
-    marks = []
-    if (fn, argname, label) in _KNOWN:
-        marks.append(pytest.mark.xfail(strict=True, reason=_KNOWN[(fn, argname, label)]))
-    return pytest.param(fn, overrides, names, id=f"{fn}-{argname}-{label}", marks=marks)
+    return pytest.param(fn, overrides, names, id=f"{fn}-{argname}-{label}")
 
 
 @pytest.mark.parametrize("fn", list(GOOD))
@@ -216,9 +205,6 @@ def test_bad_input_names_the_argument(fn, overrides, names):
             f"the message does not name {' or '.join(map(repr, alternatives))}: {message!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="generate builds x itself and passes it to rollout, whose "
-                   "message then says 'h0 must have shape (B, S) with B = 4 (from x)': generate "
-                   "has no argument x (the 4 rows come from c0)")
 def test_generate_disagreement_message_refers_only_to_its_own_arguments():
     with pytest.raises((ValueError, TypeError)) as info:
         call("generate", c0=arr(B + 1, C))
@@ -258,14 +244,9 @@ TORCH_CASES = [
 _W = {"w": torch.zeros(2, dtype=torch.float64)}
 TORCH_ADAM_CASES = [
     pytest.param(dict(weight_decay=-1e-4), "weight_decay", id="weight_decay<0"),
-    pytest.param(dict(lr=-0.1), "lr", id="lr<0", marks=pytest.mark.xfail(
-        strict=True, reason="pc_torch.Adam leaves the check to torch.optim.Adam, whose message "
-                            "'Invalid learning rate: -0.1' does not name lr")),
-    pytest.param(dict(betas=(1.0, 0.999)), "betas", id="beta1=1", marks=pytest.mark.xfail(
-        strict=True, reason="torch.optim.Adam says 'Invalid beta parameter at index 0', not betas")),
-    pytest.param(dict(eps=0.0), "eps", id="eps=0", marks=pytest.mark.xfail(
-        strict=True, reason="pc_torch.Adam accepts eps = 0 (torch.optim.Adam allows it); "
-                            "pc_numpy.Adam requires eps > 0")),
+    pytest.param(dict(lr=-0.1), "lr", id="lr<0"),
+    pytest.param(dict(betas=(1.0, 0.999)), "betas", id="beta1=1"),
+    pytest.param(dict(eps=0.0), "eps", id="eps=0"),
 ]
 
 

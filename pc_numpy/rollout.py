@@ -27,7 +27,12 @@ class Step(NamedTuple):
 
 
 class Trace(NamedTuple):
-    """Every step of a rollout, stacked over time (the fields of ``Step`` with a leading ``T``)."""
+    """Every step of a rollout, stacked over time (the fields of ``Step`` with a leading ``T``).
+
+    The arrays are read-only: a trace is a record of what happened.  (In generation mode
+    ``h_post`` is ``h_prior`` itself, and ``error_h`` and ``c`` are broadcast views of zeros and
+    ``c0``: no memory is spent on copies.)
+    """
     x_pred: np.ndarray   # (T, B, O)
     error: np.ndarray    # (T, B, O)
     h_prior: np.ndarray  # (T, B, S)
@@ -168,7 +173,13 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
         steps.append(out)
         h_post, c = out.h_post, out.c
-    return Trace(*(np.stack(values) for values in zip(*steps)))
+    return _read_only(Trace(*(np.stack(values) for values in zip(*steps))))
+
+
+def _read_only(trace: Trace) -> Trace:
+    for a in trace:
+        a.flags.writeable = False
+    return trace
 
 
 def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float) -> Trace:
@@ -186,8 +197,8 @@ def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *
         h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, check=False)                # (1)
     x_pred = prediction(h_prior, params, check=False)                                     # (2) (T, B, O)
     error = output_error(x_pred, x, check=False)                                          # (3)
-    return Trace(x_pred, error, h_prior, h_prior.copy(), np.zeros_like(h_prior),
-                 np.broadcast_to(c0, (T,) + c0.shape).copy())
+    return _read_only(Trace(x_pred, error, h_prior, h_prior, np.broadcast_to(0.0, h_prior.shape),
+                            np.broadcast_to(c0, (T,) + c0.shape)))
 
 
 def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:

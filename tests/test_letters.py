@@ -67,8 +67,8 @@ def test_normalisation_facts(data_labels):
     assert np.abs(data.mean(axis=1)).max() > 0.3
     # one scale for the whole set: RMS exactly TARGET_RMS (round-off only)
     assert abs(np.sqrt(np.mean(data ** 2)) - L.TARGET_RMS) < 1e-12
-    # unit-order values: measured max |value| 1.88 (the top of the l, b, h loops)
-    assert np.abs(data).max() < 1.95
+    # unit-order values: measured max |value| 2.07 (the top of the d, l, b, h ascenders)
+    assert np.abs(data).max() < 2.15
     # letters keep their relative sizes: an l is taller than an o
     heights = {c: np.ptp(data[i, :, 1]) for i, c in enumerate(EXPECTED_LABELS)}
     assert heights["l"] > 1.7 * heights["o"]
@@ -123,20 +123,20 @@ def test_speed_profile_slow_at_ends_and_sharp_turns(by_label):
     top = int(np.argmax(d[:, 1]))
     slowest = 5 + int(np.argmin(step[5:-5]))
     assert abs(slowest - top) <= 1
-    assert step[slowest] < 0.1 * step.max()                         # measured 0.05
+    assert step[slowest] < 0.25 * step.max()                        # measured 0.20
 
 
 def test_lookalikes_are_alike(by_label):
     """Letters alike on paper are alike here; measured values in the comments."""
     d = lambda a, b: dist(by_label[a], by_label[b])
-    assert d("b", "h") < 0.5 * d("b", "o")                         # 0.27 vs 1.11
-    assert d("g", "y") < d("g", "o") and d("g", "q") < d("g", "o")  # 0.35, 0.45 vs 1.10
-    for a in "uvw":                                                 # u-v 0.55, u-w 0.68, v-w 0.48
+    assert d("b", "h") < 0.5 * d("b", "o")                         # 0.40 vs 1.64
+    assert d("g", "y") < d("g", "o") and d("g", "q") < d("g", "o")  # 0.74, 0.48 vs 0.97
+    for a in "uvw":                                                 # u-v 0.49, u-w 0.95, v-w 1.04
         for b in "uvw":
             if a != b:
-                assert d(a, b) < min(d(a, "z"), d(b, "z")), (a, b)  # vs 0.91 .. 0.95
-    assert d("n", "r") < d("n", "o")                                # 0.64 vs 0.71
-    assert d("a", "u") < d("a", "l") and d("n", "u") < d("n", "l")  # 0.34, 0.23 vs 1.0+
+                assert d(a, b) < min(d(a, "z"), d(b, "z")), (a, b)  # vs 1.13 .. 1.68
+    assert d("n", "r") < d("n", "o")                                # 0.56 vs 0.81
+    assert d("a", "u") < d("a", "l") and d("n", "u") < d("n", "l")  # 1.13, 0.84 vs 1.68, 1.43
     # nearest neighbours that are look-alikes
     data = np.stack([by_label[c] for c in EXPECTED_LABELS])
     D = np.sqrt(np.mean(np.sum((data[:, None] - data[None]) ** 2, axis=-1), axis=-1))
@@ -144,8 +144,9 @@ def test_lookalikes_are_alike(by_label):
     nearest = {c: EXPECTED_LABELS[int(np.argmin(D[i]))] for i, c in enumerate(EXPECTED_LABELS)}
     assert nearest["b"] == "h" and nearest["h"] == "b"
     assert nearest["g"] == "q" and nearest["q"] == "g"
-    # ... but all 20 are distinct letters: the closest pair (r, v) is 0.21 apart
-    assert D.min() > 0.18
+    assert nearest["u"] == "v" and nearest["v"] == "u"
+    # ... but all 20 are distinct letters: the closest pair (b, h) is 0.40 apart
+    assert D.min() > 0.37
 
 
 # ----------------------------------------------------------------------------------------------
@@ -176,15 +177,15 @@ def test_variants_without_noise_are_the_letters(data_labels):
 
 
 def test_variants_closer_to_own_letter(data_labels):
-    """Measured for seed 0, 5 per letter: 96 of 100 nearest to their own letter, the other 4
-    second nearest (over 800 draws with seeds 0-3: 96 % nearest, worst 3rd nearest)."""
+    """Measured for seed 0, 5 per letter: 99 of 100 nearest to their own letter, the other one
+    (a q) second nearest (over 400 draws with seeds 0-3: 99.5 % nearest, worst 2nd nearest)."""
     data, labels = data_labels
     v, vl = letter_variants(np.random.default_rng(0), 5)
     D = np.sqrt(np.mean(np.sum((v[:, None] - data[None]) ** 2, axis=-1), axis=-1))  # (100, 20)
     own = np.array([labels.index(c) for c in vl])
     rank = np.array([(D[k] < D[k, own[k]]).sum() for k in range(len(vl))])
-    assert (rank == 0).mean() >= 0.9, np.bincount(rank)
-    assert rank.max() <= 2, [(vl[k], rank[k]) for k in np.flatnonzero(rank > 2)]
+    assert (rank == 0).mean() >= 0.95, np.bincount(rank)
+    assert rank.max() <= 1, [(vl[k], rank[k]) for k in np.flatnonzero(rank > 2)]
 
 
 @pytest.mark.parametrize("kwargs, error, word", [

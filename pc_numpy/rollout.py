@@ -167,13 +167,15 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
 
     if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
         return _generation(params, x, c0, h0, tau=rates["tau"])
-    steps = []
+    trace = Trace(x_pred=np.empty((T, B, O)), error=np.empty((T, B, O)), h_prior=np.empty((T, B, S)),
+                  h_post=np.empty((T, B, S)), error_h=np.empty((T, B, S)), c=np.empty((T, B, C)))
     h_post, c = h0, c0
     for t in range(T):
         out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
-        steps.append(out)
+        (trace.x_pred[t], trace.error[t], trace.h_prior[t],
+         trace.h_post[t], trace.error_h[t], trace.c[t]) = out                              # record step t
         h_post, c = out.h_post, out.c
-    return _read_only(Trace(*(np.stack(values) for values in zip(*steps))))
+    return _read_only(trace)
 
 
 def _read_only(trace: Trace) -> Trace:

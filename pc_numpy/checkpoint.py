@@ -49,12 +49,15 @@ def load_model(path) -> Model:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file path, got {type(path).__name__}")
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ValueError(f"checkpoint {str(path)!r} is not a regular file")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if not isinstance(f, np.lib.npyio.NpzFile):
-                raise ValueError("not an .npz archive")
+        f = np.load(path, allow_pickle=False)
+        if not isinstance(f, np.lib.npyio.NpzFile):      # a bare .npy array has no context manager
+            raise ValueError("not an .npz archive (a single .npy array)")
+        with f:
             keys = set(f.files)
             if keys != _KEYS:
                 missing, extra = sorted(_KEYS - keys), sorted(keys - _KEYS)

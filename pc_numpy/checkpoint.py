@@ -32,8 +32,8 @@ _KEYS = set(_FLOAT_KEYS) | {"labels", "data_fingerprint", "format"}
 
 def save_model(path, model: Model) -> None:
     """Save ``model`` to ``path`` (``.npz``), atomically.  See the module docstring for the keys."""
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a Model (from train), got {type(model).__name__}")
+    from .retrieval import check_model
+    model = check_model(model)              # never write a file that load_model would refuse
     arrays = dict(model.params._asdict(), mus=model.mus, h0=model.h0,
                   tau=np.float64(model.tau), labels=np.array(model.labels, dtype=str),
                   data_fingerprint=np.array(model.data_fingerprint), format=np.array(FORMAT))

@@ -230,7 +230,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         out = Path(args.out)
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {str(out)!r} exists and is not a folder")
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--out {str(out)!r} cannot be created: {exc}") from None
         data, labels, source = _load_data(args)
         summary = dict(command=args.command, backend=args.backend, seed=args.seed, data=source,
                        n_sequences=int(data.shape[0]), steps=int(data.shape[1]))

@@ -230,6 +230,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         out = Path(args.out)
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {str(out)!r} exists and is not a folder")
+        if getattr(args, "variants", None) and args.data is not None:      # before any training
+            raise UsageError("--variants works with the embedded letters only (drop --data)")
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -250,7 +250,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 model = load_model(args.checkpoint)
             except (ValueError, FileNotFoundError) as exc:
                 raise UsageError(f"--checkpoint: {exc}") from None
-            if fingerprint(data) != model.data_fingerprint and not args.variants:
+            if fingerprint(data) != model.data_fingerprint:     # --variants needs the letters' model too
                 raise UsageError(f"--checkpoint {args.checkpoint!r} was trained on other data than "
                                  f"{source!r} (fingerprints differ); pass the --data it was trained on")
             figures = []

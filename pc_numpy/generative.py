@@ -8,6 +8,8 @@ time loop, where the checks would cost more than the arithmetic.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from ._checks import as_float_array, as_scalar
@@ -15,7 +17,7 @@ from .params import Params, check_params
 
 
 def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float,
-                 check: bool = True) -> np.ndarray:
+                 drive: Optional[np.ndarray] = None, check: bool = True) -> np.ndarray:
     """Equation (1), the hidden prior: one leaky-integrator step of the recurrent network.
 
         h_prior[t] = (1 - 1/tau) * h_post[t-1]
@@ -26,6 +28,8 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
         c_prev      : (B, C)  hidden causes of the previous step, ``c[t-1]`` (``c0`` at t = 0)
         params      : Params  uses ``w_r (S, S)``, ``w_c (S, C)``, ``b_r (S,)``
         tau         : float   time constant, >= 1 (``tau = 1``: no leak, a plain RNN)
+        drive       : (B, S)  optional: ``c_prev @ w_c.T + b_r`` if the caller already has it (in
+                              generation mode ``c`` is constant, so the rollout computes it once)
 
     Returns ``h_prior[t]`` of shape (B, S).
     """
@@ -35,10 +39,13 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
         h_post_prev = as_float_array("h_post_prev", h_post_prev, ("B", "S"), dims)
         c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
         tau = as_scalar("tau", tau, low=1)
+        if drive is not None:
+            drive = as_float_array("drive", drive, ("B", "S"), dims)
     # BEGIN SOLUTION
     k = 1.0 / tau
-    drive = np.tanh(h_post_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r   # (B, S)
-    return (1.0 - k) * h_post_prev + k * drive                                           # (B, S)
+    if drive is None:
+        drive = c_prev @ params.w_c.T + params.b_r                                        # (B, S)
+    return (1.0 - k) * h_post_prev + k * (np.tanh(h_post_prev) @ params.w_r.T + drive)    # (B, S)
     # END SOLUTION
 
 

@@ -194,9 +194,10 @@ def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *
     """
     T, B, O = x.shape
     h_prior = np.empty((T, B, h0.shape[1]))                                               # (T, B, S)
+    drive = c0 @ params.w_c.T + params.b_r                        # (B, S), constant over time: hoisted
     h = h0
     for t in range(T):
-        h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, check=False)                # (1)
+        h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, drive=drive, check=False)   # (1)
     x_pred = prediction(h_prior, params, check=False)                                     # (2) (T, B, O)
     error = output_error(x_pred, x, check=False)                                          # (3)
     return _read_only(Trace(x_pred, error, h_prior, h_prior, np.broadcast_to(0.0, h_prior.shape),

@@ -8,18 +8,21 @@ from .params import Params, check_params
 
 
 def hidden_prior(h_post_prev: torch.Tensor, c_prev: torch.Tensor, params: Params, *, tau: float,
-                 check: bool = True) -> torch.Tensor:
+                 drive=None, check: bool = True) -> torch.Tensor:
     """(1) h_prior = (1 - 1/tau) h_post_prev + (1/tau)(tanh(h_post_prev) @ w_r.T + c_prev @ w_c.T + b_r).
-    ``h_post_prev (B, S)``, ``c_prev (B, C)`` -> ``(B, S)``."""
+    ``h_post_prev (B, S)``, ``c_prev (B, C)`` -> ``(B, S)``; ``drive``: optional ``c_prev @ w_c.T + b_r``."""
     if check:
         dims = {}
         params = check_params(params, dims)
         h_post_prev = as_float_tensor("h_post_prev", h_post_prev, ("B", "S"), dims)
         c_prev = as_float_tensor("c_prev", c_prev, ("B", "C"), dims)
         tau = as_scalar("tau", tau, low=1)
+        if drive is not None:
+            drive = as_float_tensor("drive", drive, ("B", "S"), dims)
     k = 1.0 / tau
-    drive = torch.tanh(h_post_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r
-    return (1.0 - k) * h_post_prev + k * drive
+    if drive is None:
+        drive = c_prev @ params.w_c.T + params.b_r
+    return (1.0 - k) * h_post_prev + k * (torch.tanh(h_post_prev) @ params.w_r.T + drive)
 
 
 def prediction(h_prior: torch.Tensor, params: Params, *, check: bool = True) -> torch.Tensor:

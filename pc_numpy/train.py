@@ -9,6 +9,7 @@ unless ``learn_h0=True``.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from typing import NamedTuple, Sequence
 
@@ -107,6 +108,23 @@ def check_training_args(*, states_dim, causes_dim, tau, iterations, lr, weight_d
     )
 
 
+def check_run_args(*, learn_h0, checkpoint_path, checkpoint_every):
+    """Check ``learn_h0`` and the checkpoint arguments of ``train`` before the first iteration
+    (shared by both backends), so that a bad path fails at once, not after the training."""
+    if not isinstance(learn_h0, (bool, np.bool_)):
+        raise TypeError(f"learn_h0 must be True or False, got {type(learn_h0).__name__}")
+    every = as_scalar("checkpoint_every", checkpoint_every, low=1, integer=True)
+    if checkpoint_path is not None:
+        if not isinstance(checkpoint_path, (str, os.PathLike)) or \
+                not isinstance(os.fspath(checkpoint_path), str):
+            raise TypeError(f"checkpoint_path must be a file path (str or os.PathLike), "
+                            f"got {type(checkpoint_path).__name__}")
+        if os.path.isdir(checkpoint_path):
+            raise ValueError(f"checkpoint_path {os.fspath(checkpoint_path)!r} is a folder; "
+                             f"give a file name (e.g. model.npz)")
+    return bool(learn_h0), checkpoint_path, every
+
+
 def diverged(iteration: int, what: str, lr: float) -> TrainingDiverged:
     return TrainingDiverged(
         f"training diverged at iteration {iteration}: {what} is NaN or inf; "
@@ -143,7 +161,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     labels = check_labels(labels, N)
     hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
                              iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed)
-    checkpoint_every = as_scalar("checkpoint_every", checkpoint_every, low=1, integer=True)
+    learn_h0, checkpoint_path, checkpoint_every = check_run_args(
+        learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
     x = np.ascontiguousarray(data.transpose(1, 0, 2))                                     # (T, N, O)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
                            rng=np.random.default_rng(hp["seed"]))

@@ -11,11 +11,10 @@ import time
 import numpy as np
 import torch
 
-from pc_numpy._checks import as_scalar
 from pc_numpy.params import Params as NumpyParams
 from pc_numpy.progress import Progress
 from pc_numpy.train import (PARAM_NAMES, Model, TrainResult, check_data, check_labels,
-                            check_training_args, diverged, fingerprint, initial_values)
+                            check_run_args, check_training_args, diverged, fingerprint, initial_values)
 from .adam import Adam
 from .bptt import loss
 from .params import Params
@@ -36,7 +35,8 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
     labels = check_labels(labels, N)
     hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
                              iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed)
-    checkpoint_every = as_scalar("checkpoint_every", checkpoint_every, low=1, integer=True)
+    learn_h0, checkpoint_path, checkpoint_every = check_run_args(
+        learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
                            rng=np.random.default_rng(hp["seed"]))
     as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731

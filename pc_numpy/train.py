@@ -9,6 +9,7 @@ unless ``learn_h0=True``.
 from __future__ import annotations
 
 import hashlib
+import numbers
 import os
 import time
 from typing import NamedTuple, Sequence
@@ -75,6 +76,9 @@ def check_labels(labels, n: int) -> tuple:
         raise TypeError(f"labels must be a sequence of {n} strings, got {type(labels).__name__}")
     if len(labels) != n:
         raise ValueError(f"labels must have one entry per sequence ({n}), got {len(labels)}")
+    bad = [v for v in labels if isinstance(v, (bool, np.bool_)) or not isinstance(v, (str, numbers.Integral))]
+    if bad:
+        raise TypeError(f"labels must be strings or integers, got {type(bad[0]).__name__} {bad[0]!r:.40}")
     return tuple(str(v) for v in labels)
 
 

@@ -100,7 +100,10 @@ def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials,
                              f"{P} training sequences")
         target_ids = np.arange(P)
     else:
-        ids = np.asarray(target_ids)
+        try:
+            ids = np.asarray(target_ids)
+        except (ValueError, TypeError) as exc:                                   # ragged lists
+            raise ValueError(f"target_ids must be {N} integers (one per target): {exc}") from None
         if ids.dtype.kind not in "iu" or ids.shape != (N,):
             raise ValueError(f"target_ids must be {N} integers (one per target), got "
                              f"dtype {ids.dtype} shape {ids.shape}")

@@ -57,7 +57,10 @@ def numpy_workloads(T, B, S, C=2, O=2, P=20, seed=0):
         gen = pcn.rollout(params, x, trace.c[-1], h0, tau=50.0)
         np.linalg.norm(gen.error, axis=2).mean(axis=0)
 
-    return train_iteration, retrieval_trial, (start, x, mus, c)
+    def gradients():
+        pcn.loss_and_grads(params, x, start["c0"], h0, tau=50.0)
+
+    return train_iteration, retrieval_trial, gradients, (start, x, mus, c)
 
 
 def torch_workloads(start, x, mus, c, seed=0):
@@ -85,7 +88,10 @@ def torch_workloads(start, x, mus, c, seed=0):
             g = pct.rollout(params, xt, trace.c[-1], h0, tau=50.0)
             torch.linalg.norm(g.error, dim=2).mean(dim=0)
 
-    return train_iteration, retrieval_trial
+    def gradients():
+        pct.loss_and_grads(params, xt, t(start["c0"]), h0, tau=50.0)
+
+    return train_iteration, retrieval_trial, gradients
 
 
 def block_seconds(fn, calls):
@@ -110,17 +116,17 @@ def compare(fn_numpy, fn_torch, rounds, budget=0.25):
 def run(sizes, rounds):
     rows = []
     for (T, B, S) in sizes:
-        tr_n, rt_n, state = numpy_workloads(T, B, S)
-        tr_t, rt_t = torch_workloads(*state)
-        n, t = compare(tr_n, tr_t, rounds)
-        rows.append(dict(workload="train iteration", T=T, B=B, S=S, numpy_ms=n * 1e3, torch_ms=t * 1e3, ratio=t / n))
-        print(f"{'train iteration':16s} T={T:<4d} B={B:<4d} S={S:<4d} numpy {n*1e3:8.2f} ms  torch {t*1e3:8.2f} ms  torch/numpy {t/n:5.1f}x", flush=True)
-        Bq = 80 if B == 20 else B
-        tr_n, rt_n, state = numpy_workloads(T, Bq, S)
-        tr_t, rt_t = torch_workloads(*state)
-        n, t = compare(rt_n, rt_t, rounds)
-        rows.append(dict(workload="retrieval trial", T=T, B=Bq, S=S, numpy_ms=n * 1e3, torch_ms=t * 1e3, ratio=t / n))
-        print(f"{'retrieval trial':16s} T={T:<4d} B={Bq:<4d} S={S:<4d} numpy {n*1e3:8.2f} ms  torch {t*1e3:8.2f} ms  torch/numpy {t/n:5.1f}x", flush=True)
+        workloads = [("loss_and_grads", B), ("train iteration", B), ("retrieval trial", 80 if B == 20 else B)]
+        for name, Bw in workloads:
+            if name == "loss_and_grads" and (T, B, S) != sizes[0]:
+                continue
+            *fns_n, state = numpy_workloads(T, Bw, S)
+            fns_t = torch_workloads(*state)
+            i = {"train iteration": 0, "retrieval trial": 1, "loss_and_grads": 2}[name]
+            n, t = compare(fns_n[i], fns_t[i], rounds)
+            rows.append(dict(workload=name, T=T, B=Bw, S=S, numpy_ms=n * 1e3, torch_ms=t * 1e3, ratio=t / n))
+            print(f"{name:16s} T={T:<4d} B={Bw:<4d} S={S:<4d} numpy {n*1e3:8.2f} ms  torch {t*1e3:8.2f} ms  "
+                  f"torch/numpy {t/n:5.1f}x", flush=True)
     return rows
 
 

@@ -77,7 +77,8 @@ def load_model(path) -> Model:
         for sym, n in zip(shape, a.shape):
             if dims.setdefault(sym, n) != n:
                 raise ValueError(f"checkpoint {str(path)!r}: {key} has shape {a.shape}, "
-                                 f"inconsistent with {sym} = {dims[sym]}")
+                                 f"inconsistent with {sym} = {dims[sym]} (from {dims['_src_' + sym]})")
+            dims.setdefault("_src_" + sym, key)
         if a.size == 0 or not np.isfinite(a).all():
             raise ValueError(f"checkpoint {str(path)!r}: {key} is empty or not finite")
     labels, fp = arrays["labels"], arrays["data_fingerprint"]

@@ -57,7 +57,7 @@ class TrainingDiverged(ValueError):
 
 def fingerprint(data: np.ndarray) -> str:
     """SHA-256 of a data set (its float64 bytes and its shape), to tie a model to its data."""
-    data = np.ascontiguousarray(data, dtype=np.float64)
+    data = np.ascontiguousarray(check_data(data), dtype=np.float64)
     h = hashlib.sha256(repr(data.shape).encode())
     h.update(data.tobytes())
     return h.hexdigest()
@@ -93,6 +93,8 @@ def initial_values(n_sequences: int, output_dim: int, *, states_dim: int, causes
     Both backends start from these values, so that their training can be compared.
     Returns a dict with keys ``w_o, b_o, w_c, w_r, b_r, c0, h0``.
     """
+    n_sequences = as_scalar("n_sequences", n_sequences, low=1, integer=True)
+    output_dim = as_scalar("output_dim", output_dim, low=1, integer=True)
     params = init_params(causes_dim, states_dim, output_dim, rng)
     c0 = 0.01 * rng.standard_normal((n_sequences, causes_dim))                           # (N, C)
     h0 = rng.standard_normal(states_dim)                                                  # (S,)

@@ -59,8 +59,13 @@ class RetrievalResult(NamedTuple):
     seconds: float
 
 
-def nearest_memory(c: np.ndarray, mus: np.ndarray) -> np.ndarray:
-    """Index of the mean nearest (Euclidean) to each row of ``c (B, C)``; ``mus (P, C)`` -> (B,)."""
+def nearest_memory(c: np.ndarray, mus: np.ndarray, *, check: bool = True) -> np.ndarray:
+    """Index of the mean nearest (Euclidean) to each row of ``c (B, C)``; ``mus (P, C)`` -> (B,).
+    ``check=False`` skips the argument checks (for callers that checked them already)."""
+    if check:
+        dims: dict = {}
+        mus = as_float_array("mus", mus, ("P", "C"), dims)
+        c = as_float_array("c", c, ("B", "C"), dims)
     diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
     return np.einsum("bpc,bpc->bp", diff, diff).argmin(axis=1)                            # (B,)
 
@@ -124,7 +129,7 @@ def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials,
 def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds) -> RetrievalResult:
     """The metrics of §4 from the path of ``c`` (shared by both backends)."""
     P = mus.shape[0]
-    nearest = np.stack([nearest_memory(c, mus) for c in c_path[1:]])                     # (K, B)
+    nearest = np.stack([nearest_memory(c, mus, check=False) for c in c_path[1:]])                     # (K, B)
     accuracy = (nearest == target_ids).mean(axis=1)                                       # (K,)
     dist_own = np.linalg.norm(c_path[1:] - mus[target_ids], axis=2)                       # (K, B)
     within = (dist_own < radius).mean(axis=1)                                             # (K,)

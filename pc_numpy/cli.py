@@ -252,7 +252,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 raise UsageError(f"--checkpoint: {exc}") from None
             if fingerprint(data) != model.data_fingerprint:     # --variants needs the letters' model too
                 raise UsageError(f"--checkpoint {args.checkpoint!r} was trained on other data than "
-                                 f"{source!r} (fingerprints differ); pass the --data it was trained on")
+                                 f"{source!r} (fingerprints differ); " +
+                                 ("--variants needs a model trained on the embedded letters" if args.variants
+                                  else "pass the --data it was trained on"))
             figures = []
             summary.update(final_loss=None, train_seconds=None, checkpoint=str(args.checkpoint))
         if args.command in ("demo", "retrieve"):

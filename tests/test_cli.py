@@ -204,7 +204,7 @@ def test_retrieve_variants_refuses_a_model_of_other_data(files, tmp_path, capsys
     capsys.readouterr()
     argv = ["retrieve", "--checkpoint", tmp_path / "model.npz", "--variants", "1", "--trials", "2",
             "--quiet", "--out", tmp_path]
-    assert_usage_error(*run_main(argv, capsys), "fingerprint")
+    assert_usage_error(*run_main(argv, capsys), "fingerprint", "embedded letters")
 
 
 def test_data_file_round_trip(files, tmp_path, capsys):

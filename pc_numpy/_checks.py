@@ -61,8 +61,9 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
 
 
 def as_scalar(name: str, value, *, low: Optional[float] = None, low_inclusive: bool = True,
-              integer: bool = False) -> float:
-    """Return ``value`` as a Python number after checking it is a finite real (>= or > ``low``)."""
+              high: Optional[float] = None, integer: bool = False) -> float:
+    """Return ``value`` as a Python number after checking it is a finite real (>= or > ``low``,
+    and <= ``high`` if given)."""
     ok_types = (numbers.Integral,) if integer else (numbers.Real,)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, ok_types):
         kind = "an integer" if integer else "a real number"
@@ -77,6 +78,8 @@ def as_scalar(name: str, value, *, low: Optional[float] = None, low_inclusive: b
             raise ValueError(f"{name} must be >= {low}, got {value}")
         if not low_inclusive and number <= low:
             raise ValueError(f"{name} must be > {low}, got {value}")
+    if high is not None and number > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
     return number
 
 

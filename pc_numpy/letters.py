@@ -325,11 +325,11 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
     Parameters:
         rng: ``numpy.random.Generator``; the same seed gives bit-identical output.
         n_per_letter: instances of each letter (int >= 1).
-        jitter: std of the control-point displacement, in x-heights (>= 0; 0.04 is a steady
+        jitter: std of the control-point displacement, in x-heights (0 to 1; 0.04 is a steady
             hand, 0.1 a hurried one).
-        slant: std of the change of slant, as a shear factor (>= 0; 0.1 is about 6 degrees).
-        scale: std of the log of the size (>= 0; 0.1 is about +-10 % size and width).
-        speed: std of the log of the pen speed along the stroke (>= 0; 0.15 shifts the timing
+        slant: std of the change of slant, as a shear factor (0 to 1; 0.1 is about 6 degrees).
+        scale: std of the log of the size (0 to 1; 0.1 is about +-10 % size and width).
+        speed: std of the log of the pen speed along the stroke (0 to 1; 0.15 shifts the timing
             of a stroke by a few steps).
 
     With the defaults, a variant is nearer (RMS distance over the 60 steps) to its own
@@ -343,10 +343,11 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
     """
     rng = check_rng("rng", rng)
     n_per_letter = as_scalar("n_per_letter", n_per_letter, low=1, integer=True)
-    jitter = as_scalar("jitter", jitter, low=0.0)
-    slant = as_scalar("slant", slant, low=0.0)
-    scale = as_scalar("scale", scale, low=0.0)
-    speed = as_scalar("speed", speed, low=0.0)
+    # Upper bounds: beyond about 1 a "variant" is no longer the letter (and the curve overflows).
+    jitter = as_scalar("jitter", jitter, low=0.0, high=1.0)
+    slant = as_scalar("slant", slant, low=0.0, high=1.0)
+    scale = as_scalar("scale", scale, low=0.0, high=1.0)
+    speed = as_scalar("speed", speed, low=0.0, high=1.0)
     offset, canonical_scale = normalisation_frame(_raw_letters())
     out, labels = [], []
     for label in LABELS:

@@ -237,10 +237,6 @@ def test_letter_variants_bad_arguments_name_one_of_them(data):
     assert_names_one_of(info, set(chosen))
 
 
-@pytest.mark.xfail(strict=True, reason="letters.py (not this suite's file): letter_variants has no upper "
-                   "bound on jitter/scale/speed; huge values overflow inside the curve code and give an "
-                   "OverflowError, NumPy's 'cannot convert float NaN to integer', or a message about "
-                   "'data' (not an argument of letter_variants), after RuntimeWarnings")
 @pytest.mark.parametrize("kwargs", [dict(jitter=1e300), dict(scale=1e6), dict(speed=1e3)],
                          ids=["jitter=1e300", "scale=1e6", "speed=1e3"])
 def test_letter_variants_huge_noise_is_refused_by_name(kwargs):

@@ -132,6 +132,12 @@ def check_run_args(*, learn_h0, checkpoint_path, checkpoint_every):
 
 
 def diverged(iteration: int, what: str, lr: float) -> TrainingDiverged:
+    """The error for a NaN/inf at ``iteration``: before any update the data is to blame, after
+    some updates most often the learning rate."""
+    if iteration == 0:
+        return TrainingDiverged(
+            f"training diverged at iteration 0: {what} is NaN or inf before any update; "
+            f"the data are probably too large (normalise them to unit-order values)")
     return TrainingDiverged(
         f"training diverged at iteration {iteration}: {what} is NaN or inf; "
         f"try a lower learning rate (lr={lr:g}, e.g. lr={lr / 3:.3g})")
@@ -189,7 +195,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     for i in range(hp["iterations"]):
         v = opt.values
         params = Params(*(v[k] for k in PARAM_NAMES))
-        loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"])
+        with np.errstate(over="ignore", invalid="ignore"):          # checked just below, by name
+            loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"])
         if not np.isfinite(loss):
             raise diverged(i, "the loss", hp["lr"])
         grads = grads._asdict()

@@ -80,8 +80,10 @@ def prior_gradient(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
     """
     if check:
         c, mus, sigma_c = _check(c, mus, sigma_c)
+    # BEGIN SOLUTION
     r = responsibilities(c, mus, sigma_c=sigma_c, check=False)                           # (B, P)
     return -(c - r @ mus) / (2.0 * sigma_c ** 2)                                          # (B, C)
+    # END SOLUTION
 
 
 def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: float,

@@ -1,0 +1,558 @@
+"""Coursework: exercises made from the solution code, graded by the property tests.
+
+Every exercise is a function body of ``pc_numpy`` between two comment lines, ``BEGIN SOLUTION``
+and ``END SOLUTION`` (each a comment alone on its line, exactly as in ``pc_numpy/generative.py``).
+``build`` copies the project and replaces each marked body by
+
+    raise NotImplementedError("Exercise N: <function>, equation (k); see tutorials/NN_....py")
+
+at the marker's indentation; everything else is copied byte for byte.  The student then writes
+the bodies back, and the same property tests that verify the solution against the PyTorch
+autograd twin grade the student's code.
+
+    python -m pc_numpy.exercises list                      # every exercise: equation, function, check
+    python -m pc_numpy.exercises build DIR [--only N ...]  # a student copy of the project in DIR
+    python -m pc_numpy.exercises grade N [--root DIR]      # run exercise N's grading tests
+    python -m pc_numpy.exercises grade all [--root DIR]    # every exercise, one verdict per line
+
+``grade`` runs ``python -m pytest <the exercise's tests>`` in the project root (the parent of
+the ``pc_numpy`` package imported, or ``--root``); arguments after ``--`` go to pytest, e.g.
+``grade 3 -- -x --hypothesis-seed=0``.  Its exit status is pytest's: 0 when every grading test
+passes.  The grading tests call the exercise's function directly (or with the functions it calls
+replaced by reference versions), so that one exercise can be graded before the others are done.
+
+The registry ``EXERCISES`` below is checked against the markers in the source: every marked body
+must be registered and every registered exercise must have its marked body
+(``tests/test_exercises.py``).  The exercise sheet is ``tutorials/EXERCISES.md``.
+Standard library only: importing this module needs neither NumPy nor pytest.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tokenize
+from pathlib import Path
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+# What a student copy holds: these folders (whole, less caches) and these files (when present).
+PACKAGE_DIRS = ("pc_numpy", "pc_torch", "tests", "tutorials")
+TOP_FILES = ("setup.cfg", "pyproject.toml", "README.md")
+IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints")
+SHEET = "tutorials/EXERCISES.md"
+# The first line of the EXERCISES.md that ``build`` writes at the top of a student copy.
+STUDENT_COPY_STAMP = "<!-- student copy made by: python -m pc_numpy.exercises build -->"
+
+_BEGIN = "# BEGIN" + " SOLUTION"      # spelled in two parts so that this file holds no marker
+_END = "# END" + " SOLUTION"
+_NEAR_MISS = re.compile(r"#\s*(begin|end)\s*solution\s*$", re.IGNORECASE)
+
+
+class Exercise(NamedTuple):
+    """One exercise: a marked function body and the tests that grade it."""
+    number: int
+    title: str                # a few words
+    ref: str                  # the equation's label, as the stub's message says it
+    equation: str             # the equation as text (DESIGN §2-§3)
+    module: str               # the file, relative to the project root
+    function: str             # its qualified name in that file (``Adam._update``)
+    tests: Tuple[str, ...]    # pytest node ids, relative to the project root
+    tutorial: str             # the tutorial that teaches it (found by its number, see tutorial_path)
+
+
+EXERCISES: Tuple[Exercise, ...] = (
+    Exercise(1, "hidden prior", "equation (1)",
+             "(1) h_prior = (1 - 1/tau) h_post_prev"
+             " + (1/tau)(tanh(h_post_prev) @ w_r.T + c_prev @ w_c.T + b_r)",
+             "pc_numpy/generative.py", "hidden_prior",
+             ("tests/test_equations.py::test_hidden_prior_1",),
+             "tutorials/01_generative_model.py"),
+    Exercise(2, "prediction", "equation (2)",
+             "(2) x_pred = tanh(h_prior) @ w_o.T + b_o",
+             "pc_numpy/generative.py", "prediction",
+             ("tests/test_equations.py::test_prediction_2",),
+             "tutorials/01_generative_model.py"),
+    Exercise(3, "hidden posterior", "equation (4)",
+             "(4) h_post = h_prior - alpha_x (1 - tanh(h_prior)**2) * (error @ w_o)",
+             "pc_numpy/inference.py", "hidden_posterior",
+             ("tests/test_equations.py::test_hidden_posterior_4",),
+             "tutorials/02_prediction_error.py"),
+    Exercise(4, "causes, bottom-up", "equation (6)",
+             "(6) c = c_prev - alpha_h (error_h @ w_c)",
+             "pc_numpy/inference.py", "causes_bottom_up",
+             ("tests/test_equations.py::test_causes_bottom_up_6",),
+             "tutorials/03_hidden_causes.py"),
+    Exercise(5, "responsibilities (stable softmax)", "equation (8), r(c)",
+             "(8) r(c) = softmax_k(-||c - mus[k]||**2 / (2 sigma_c**2)), stable: subtract the row max",
+             "pc_numpy/prior.py", "responsibilities",
+             ("tests/test_equations.py::test_responsibilities_8",
+              "tests/test_exercise_units.py::test_responsibilities_far_from_every_mean"),
+             "tutorials/04_mixture_prior.py"),
+    Exercise(6, "prior gradient", "equation (8), g(c)",
+             "(8) g(c) = -sum_k r_k(c) (c - mus[k]) / (2 sigma_c**2) = -(c - r(c) @ mus) / (2 sigma_c**2)",
+             "pc_numpy/prior.py", "prior_gradient",
+             ("tests/test_exercise_units.py::test_prior_gradient_alone",),
+             "tutorials/04_mixture_prior.py"),
+    Exercise(7, "causes, prior", "equation (8)",
+             "(8) c[t] = c + alpha_c g(c)",
+             "pc_numpy/prior.py", "causes_prior",
+             ("tests/test_exercise_units.py::test_causes_prior_alone",),
+             "tutorials/04_mixture_prior.py"),
+    Exercise(8, "BPTT step", "the BPTT step of DESIGN section 3",
+             "(BPTT) g[t] = (d_error[t] @ w_o) * (1 - a[t]**2)"
+             " + (1 - k) g[t+1] + ((k g[t+1]) @ w_r) * (1 - a[t]**2),  k = 1/tau",
+             "pc_numpy/bptt.py", "step_backward",
+             ("tests/test_bptt.py::test_step_backward_matches_autograd",),
+             "tutorials/05_bptt_by_hand.py"),
+    Exercise(9, "BPTT loop", "the BPTT loop of DESIGN section 3",
+             "(BPTT) g[T] = 0;  for t = T-1 down to 0: g[t] = step_backward(d_error[t], g[t+1], a[t])",
+             "pc_numpy/bptt.py", "backward",
+             ("tests/test_exercise_units.py::test_backward_loop_alone",),
+             "tutorials/05_bptt_by_hand.py"),
+    Exercise(10, "Adam step", "the Adam step of DESIGN section 3",
+             "(Adam) d = d_p + wd p;  m = b1 m + (1-b1) d;  v = b2 v + (1-b2) d**2;"
+             "  p = p - lr/(1-b1**t) m / (sqrt(v)/sqrt(1-b2**t) + eps)",
+             "pc_numpy/adam.py", "Adam._update",
+             ("tests/test_adam.py::test_adam_first_step_by_hand",
+              "tests/test_adam.py::test_adam_matches_pc_torch_adam"),
+             "tutorials/06_training_with_adam.py"),
+)
+
+
+class ExerciseError(Exception):
+    """A problem the command line reports in one line (exit status 2), never as a traceback."""
+
+
+class MarkerError(ExerciseError):
+    """A marker problem, naming the file and the line."""
+
+    def __init__(self, path: str, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line = path, line
+
+
+class Marker(NamedTuple):
+    """One marked body: the ``BEGIN`` line and the ``END`` line (1-based) of ``path``."""
+    path: str          # relative to the project root, with forward slashes
+    function: str      # qualified name of the function it is in
+    begin: int
+    end: int
+    indent: str        # the markers' indentation (the stub's)
+
+
+# ------------------------------------------------------------------------------ the project
+def project_root() -> Path:
+    """The project root: the folder that holds the ``pc_numpy`` package imported."""
+    return Path(__file__).resolve().parent.parent
+
+
+def check_project(root: Path, need: Sequence[str] = ("pc_numpy", "tests", "tutorials")) -> Path:
+    """``root`` resolved, or an error naming what is missing there."""
+    root = Path(root).resolve()
+    missing = [name for name in need if not (root / name).is_dir()]
+    if missing:
+        raise ExerciseError(
+            f"{', '.join(n + '/' for n in missing)} not found in {root}: the exercises need the "
+            f"whole project (a source checkout with pc_numpy/, tests/ and tutorials/), not only "
+            f"the installed package; pass --root DIR")
+    return root
+
+
+def tutorial_path(exercise: Exercise, root: Optional[Path] = None) -> str:
+    """The tutorial of an exercise: the registry's file if ``root`` has it, else the one file
+    ``tutorials/NN_*.py`` with the same number there, else the registry's name."""
+    if root is not None:
+        root = Path(root)
+        if (root / exercise.tutorial).is_file():
+            return exercise.tutorial
+        number = Path(exercise.tutorial).name.split("_")[0]
+        found = sorted((root / "tutorials").glob(f"{number}_*.py"))
+        if len(found) == 1:
+            return f"tutorials/{found[0].name}"
+    return exercise.tutorial
+
+
+def exercise(number: int) -> Exercise:
+    for ex in EXERCISES:
+        if ex.number == number:
+            return ex
+    raise ExerciseError(f"no exercise {number}: the exercises are "
+                        f"{', '.join(str(e.number) for e in EXERCISES)}")
+
+
+def stub_message(ex: Exercise, root: Optional[Path] = None) -> str:
+    return f"Exercise {ex.number}: {ex.function}, {ex.ref}; see {tutorial_path(ex, root)}"
+
+
+def grading_command(ex: Exercise) -> str:
+    return f"python -m pc_numpy.exercises grade {ex.number}"
+
+
+def pytest_command(ex: Exercise) -> str:
+    return "python -m pytest " + " ".join(ex.tests)
+
+
+# ------------------------------------------------------------------------------ the markers
+def _functions(tree: ast.AST) -> List[Tuple[str, int, int]]:
+    """``(qualified name, first line, last line)`` of every function in a module."""
+    found: List[Tuple[str, int, int]] = []
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = prefix + child.name
+                found.append((name, child.lineno, child.end_lineno))
+                visit(child, name + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+def _marker_comments(text: str, rel: str) -> List[Tuple[int, str]]:
+    """``(line, "BEGIN" or "END")`` of every marker comment; only real comments alone on their
+    line count (a string or docstring that mentions a marker does not)."""
+    found = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type != tokenize.COMMENT or tok.line.strip() != tok.string.strip():
+                continue
+            comment = tok.string.strip()
+            if comment == _BEGIN:
+                found.append((tok.start[0], "BEGIN"))
+            elif comment == _END:
+                found.append((tok.start[0], "END"))
+            elif _NEAR_MISS.match(comment):
+                raise MarkerError(rel, tok.start[0], f"malformed marker {comment!r}: write exactly "
+                                  f"{_BEGIN!r} or {_END!r}")
+    except (tokenize.TokenError, SyntaxError) as err:
+        line = getattr(err, "lineno", None) or (err.args[1][0] if len(err.args) > 1 else 1)
+        raise MarkerError(rel, line, f"cannot read the file as Python: {err.args[0]}") from None
+    return found
+
+
+def markers_in_text(text: str, rel: str) -> List[Marker]:
+    """The marked bodies of one file's text (``rel`` names it in errors)."""
+    if "SOLUTION" not in text.upper():
+        return []
+    comments = _marker_comments(text, rel)
+    if not comments:
+        return []
+    lines = text.splitlines()
+    pairs = []
+    open_line = None
+    for line, kind in comments:
+        if kind == "BEGIN":
+            if open_line is not None:
+                raise MarkerError(rel, line, f"nested markers: BEGIN SOLUTION inside the block "
+                                  f"opened at line {open_line} (close it with END SOLUTION first)")
+            open_line = line
+        else:
+            if open_line is None:
+                raise MarkerError(rel, line, "unmatched END SOLUTION: no BEGIN SOLUTION before it")
+            pairs.append((open_line, line))
+            open_line = None
+    if open_line is not None:
+        raise MarkerError(rel, open_line, "unterminated marker: BEGIN SOLUTION without "
+                          "END SOLUTION before the end of the file")
+    try:
+        functions = _functions(ast.parse(text))
+    except SyntaxError as err:
+        raise MarkerError(rel, err.lineno or 1, f"cannot parse the file: {err.msg}") from None
+    markers = []
+    for begin, end in pairs:
+        indent = re.match(r"[ \t]*", lines[begin - 1]).group(0)
+        if re.match(r"[ \t]*", lines[end - 1]).group(0) != indent:
+            raise MarkerError(rel, end, f"END SOLUTION is not indented like its BEGIN SOLUTION "
+                              f"(line {begin})")
+        body = [s for s in lines[begin:end - 1] if s.strip() and not s.strip().startswith("#")]
+        if not body:
+            raise MarkerError(rel, begin, "empty marked body: nothing between BEGIN SOLUTION and "
+                              f"END SOLUTION (line {end})")
+        shallow = next((begin + 1 + i for i, s in enumerate(lines[begin:end - 1])
+                        if s.strip() and not s.startswith(indent)), None)
+        if shallow is not None:
+            raise MarkerError(rel, shallow, "a line of the marked body is indented less than "
+                              "the markers: the body must be a block at the markers' level")
+        inside = [(first, name) for name, first, last in functions if first < begin <= last]
+        if not inside:
+            raise MarkerError(rel, begin, "marker outside any function: mark a function's body")
+        name = max(inside)[1]                                    # the innermost function
+        if any(m.function == name for m in markers):
+            raise MarkerError(rel, begin, f"a second marked body in {name}: one per function")
+        markers.append(Marker(rel, name, begin, end, indent))
+    return markers
+
+
+def stub_text(text: str, markers: Sequence[Marker], messages: Dict[Tuple[str, str], str]) -> str:
+    """``text`` with every marked body in ``messages`` (keyed by ``(path, function)``) replaced
+    by ``raise NotImplementedError(message)``; the markers of the others are removed, their
+    bodies kept.  Line endings and every other byte are kept."""
+    lines = text.splitlines(keepends=True)
+    for m in sorted(markers, key=lambda m: m.begin, reverse=True):
+        newline = lines[m.begin - 1][len(lines[m.begin - 1].rstrip("\r\n")):] or "\n"
+        message = messages.get((m.path, m.function))
+        if message is None:                                     # keep the solution, drop markers
+            lines[m.begin - 1:m.end] = lines[m.begin:m.end - 1]
+        else:
+            literal = '"' + message.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            lines[m.begin - 1:m.end] = [f"{m.indent}raise NotImplementedError({literal}){newline}"]
+    out = "".join(lines)
+    try:
+        compile(out, markers[0].path if markers else "<text>", "exec", dont_inherit=True)
+    except SyntaxError as err:
+        path = markers[0].path if markers else "<text>"
+        raise MarkerError(path, err.lineno or 1, "replacing the marked bodies leaves invalid "
+                          f"Python ({err.msg}): a marked body must be a whole block") from None
+    return out
+
+
+def _read(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def source_files(root: Path) -> List[Path]:
+    """Every ``.py`` file of the package folders, sorted, caches left out."""
+    files = []
+    for name in PACKAGE_DIRS:
+        base = Path(root) / name
+        if base.is_dir():
+            files += [p for p in base.rglob("*.py")
+                      if not any(part in ("__pycache__", ".ipynb_checkpoints") for part in p.parts)]
+    return sorted(files)
+
+
+def find_markers(root: Optional[Path] = None) -> List[Marker]:
+    """Every marked body under ``root`` (the project root by default), checked: each must be
+    whole, and replacing it by a stub must leave valid Python."""
+    root = Path(root or project_root()).resolve()
+    markers = []
+    for path in source_files(root):
+        rel = path.relative_to(root).as_posix()
+        text = _read(path)
+        found = markers_in_text(text, rel)
+        if found:
+            stub_text(text, found, {(m.path, m.function): "stub" for m in found})
+        markers += found
+    return markers
+
+
+def check_registry(markers: Sequence[Marker]) -> Dict[int, Marker]:
+    """``{exercise number: its marker}``; an error unless registry and markers match one to one."""
+    by_key = {(m.path, m.function): m for m in markers}
+    problems = []
+    for ex in EXERCISES:
+        if (ex.module, ex.function) not in by_key:
+            problems.append(f"exercise {ex.number} ({ex.module}: {ex.function}) has no marked body")
+    registered = {(ex.module, ex.function) for ex in EXERCISES}
+    for m in markers:
+        if (m.path, m.function) not in registered:
+            problems.append(f"{m.path}:{m.begin}: the marked body of {m.function} is not in "
+                            f"pc_numpy.exercises.EXERCISES")
+    numbers = [ex.number for ex in EXERCISES]
+    if len(set(numbers)) != len(numbers):
+        problems.append(f"exercise numbers repeat: {numbers}")
+    if problems:
+        raise ExerciseError("the exercise registry does not match the markers:\n  "
+                            + "\n  ".join(problems))
+    return {ex.number: by_key[(ex.module, ex.function)] for ex in EXERCISES}
+
+
+# ------------------------------------------------------------------------------ build
+def is_student_copy(root: Path) -> bool:
+    """True for a copy made by ``build`` (its ``EXERCISES.md`` starts with the stamp)."""
+    sheet = Path(root) / "EXERCISES.md"
+    try:
+        with open(sheet, encoding="utf-8") as f:
+            return f.readline().strip() == STUDENT_COPY_STAMP
+    except OSError:
+        return False
+
+
+def _copy_readme(root: Path, stubbed: Sequence[Exercise]) -> str:
+    done = [ex for ex in EXERCISES if ex not in stubbed]
+    lines = [STUDENT_COPY_STAMP, "", "# Exercises", "",
+             f"This copy of the project has {len(stubbed)} function bodies to write: each raises "
+             "`NotImplementedError` until you replace it by the equation it names. The sheet, "
+             f"with the equations, shapes and hints, is [{SHEET}]({SHEET}).", "",
+             "    python -m pc_numpy.exercises list       # what to do, where, and how it is checked",
+             "    python -m pc_numpy.exercises grade N    # run exercise N's tests",
+             "    python -m pc_numpy.exercises grade all  # one verdict per exercise",
+             "    python -m pytest                        # the whole test suite", "",
+             format_table(root), ""]
+    if done:
+        lines += ["Given (not stubbed in this copy): "
+                  + ", ".join(f"{ex.number} ({ex.function})" for ex in done) + ".", ""]
+    return "\n".join(lines)
+
+
+def build(dst, *, root: Optional[Path] = None, only: Optional[Iterable[int]] = None) -> Path:
+    """Write a student copy of the project to ``dst`` (which must not exist, or be empty).
+
+    ``only``: the numbers of the exercises to stub (default: all; ``[]``: none, the markers are
+    still removed).  The copy is written in a temporary folder next to ``dst`` and renamed into
+    place, so ``dst`` is either complete or absent.  Returns ``dst``.
+    """
+    root = check_project(Path(root or project_root()))
+    by_number = check_registry(find_markers(root))
+    numbers = [ex.number for ex in EXERCISES] if only is None else sorted(set(only))
+    stubbed = [exercise(n) for n in numbers]
+    dst = Path(dst).absolute()
+    if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
+        raise ExerciseError(f"{dst} exists and is not an empty folder: choose a new one")
+    for name in PACKAGE_DIRS:
+        if dst == root or (root / name).resolve() in (dst.resolve(), *dst.resolve().parents):
+            raise ExerciseError(f"{dst} is inside the project's {name}/: choose a folder outside it")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.tmp-", dir=dst.parent))
+    try:
+        for name in PACKAGE_DIRS:
+            if (root / name).is_dir():
+                shutil.copytree(root / name, tmp / name, ignore=shutil.ignore_patterns(*IGNORED))
+        for name in TOP_FILES:
+            if (root / name).is_file():
+                shutil.copy2(root / name, tmp / name)
+        messages = {(ex.module, ex.function): stub_message(ex, root) for ex in stubbed}
+        per_file: Dict[str, List[Marker]] = {}
+        for m in by_number.values():
+            per_file.setdefault(m.path, []).append(m)
+        for rel, markers in per_file.items():
+            text = stub_text(_read(root / rel), markers, messages)
+            with open(tmp / rel, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        with open(tmp / "EXERCISES.md", "w", encoding="utf-8") as f:
+            f.write(_copy_readme(root, stubbed))
+        if dst.exists():
+            dst.rmdir()                                         # empty (checked above)
+        os.rename(tmp, dst)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dst
+
+
+# ------------------------------------------------------------------------------ list and grade
+def format_table(root: Optional[Path] = None) -> str:
+    """Every exercise as a Markdown table, then the pytest command behind each ``grade N``."""
+    rows = [("#", "equation", "function", "grading command", "tutorial")]
+    for ex in EXERCISES:
+        rows.append((str(ex.number), ex.equation.replace("|", "\\|"), f"{ex.module}: {ex.function}",
+                     grading_command(ex), tutorial_path(ex, root)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+
+    def row(cells):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    out = [row(rows[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [row(r) for r in rows[1:]]
+    out += ["", "`grade N` runs, in the project root:", ""]
+    out += [f"    {ex.number:>2}: {pytest_command(ex)}" for ex in EXERCISES]
+    return "\n".join(out)
+
+
+def _pytest_env(root: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def grade(number: int, *, root: Optional[Path] = None, pytest_args: Sequence[str] = (),
+          quiet: bool = False) -> int:
+    """Run exercise ``number``'s grading tests with pytest (a subprocess, in ``root``) and print
+    a verdict.  Returns pytest's exit status (0: every grading test passes)."""
+    root = check_project(Path(root or project_root()), need=("pc_numpy", "tests"))
+    ex = exercise(number)
+    cmd = [sys.executable, "-m", "pytest", *ex.tests, *pytest_args]
+    print(f"== Exercise {ex.number}: {ex.function} ({ex.module}), {ex.ref}", flush=True)
+    print(f"   python {' '.join(cmd[1:])}   (in {root})", flush=True)
+    kwargs = dict(capture_output=True, text=True) if quiet else {}
+    done = subprocess.run(cmd, cwd=root, env=_pytest_env(root), **kwargs)
+    if done.returncode == 0:
+        verdict = "PASSED: every grading test passes"
+    elif done.returncode == 1:
+        verdict = (f"NOT YET: some grading tests fail (see above); read "
+                   f"{tutorial_path(ex, root)} and {SHEET}")
+    else:
+        verdict = f"ERROR: pytest exited with status {done.returncode} (tests not run as asked)"
+    if quiet and done.returncode != 0:
+        last = [line for line in done.stdout.splitlines() if line.strip()][-1:]
+        verdict += f" [{last[0].strip('= ')}]" if last else ""
+    print(f"== Exercise {ex.number} {verdict}", flush=True)
+    return done.returncode
+
+
+def grade_all(*, root: Optional[Path] = None, pytest_args: Sequence[str] = ()) -> int:
+    """Every exercise in turn, pytest's output hidden; one verdict line each.  0 if all pass."""
+    results = []
+    for ex in EXERCISES:
+        results.append((ex, grade(ex.number, root=root, pytest_args=["-q", *pytest_args],
+                                  quiet=True)))
+    print()
+    for ex, rc in results:
+        word = {0: "passed", 1: "not yet"}.get(rc, f"error (pytest status {rc})")
+        print(f"  {ex.number:>2}  {ex.function:<18} {word}")
+    return 0 if all(rc == 0 for _, rc in results) else 1
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pc_numpy.exercises",
+        description="Coursework: exercises made from the solution code, graded by the property "
+                    "tests (sheet: tutorials/EXERCISES.md).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_list = sub.add_parser("list", help="every exercise: equation, function, grading command, tutorial")
+    p_list.add_argument("--root", type=Path, help="project root (default: the one of this pc_numpy)")
+    p_build = sub.add_parser("build", help="write a student copy of the project to DIR")
+    p_build.add_argument("dir", type=Path, help="a new (or empty) folder")
+    p_build.add_argument("--only", type=int, nargs="+", metavar="N",
+                         help="stub only these exercises (default: all)")
+    p_build.add_argument("--root", type=Path, help="project to copy (default: the one of this pc_numpy)")
+    p_grade = sub.add_parser("grade", help="run exercise N's grading tests (N, or 'all')",
+                             description="Run exercise N's grading tests with pytest; arguments "
+                                         "after -- go to pytest. Exit status: pytest's.")
+    p_grade.add_argument("number", help="the exercise number, or 'all'")
+    p_grade.add_argument("--root", type=Path, help="project root (default: the one of this pc_numpy)")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: List[str] = []
+    if "--" in argv:                                    # grade N -- PYTEST_ARGS
+        argv, extra = argv[:argv.index("--")], argv[argv.index("--") + 1:]
+    args = parser.parse_args(argv)
+    if extra and args.command != "grade":
+        parser.error("arguments after -- are for 'grade' only")
+    try:
+        if args.command == "list":
+            print(format_table(args.root or project_root()))
+            return 0
+        if args.command == "build":
+            dst = build(args.dir, root=args.root, only=args.only)
+            stubbed = args.only if args.only is not None else [ex.number for ex in EXERCISES]
+            print(f"student copy written to {dst}: {len(stubbed)} exercises stubbed "
+                  f"({', '.join(map(str, stubbed))}); start with {dst / 'EXERCISES.md'}")
+            return 0
+        if args.number == "all":
+            return grade_all(root=args.root, pytest_args=extra)
+        try:
+            number = int(args.number)
+        except ValueError:
+            raise ExerciseError(f"exercise number expected (or 'all'), got {args.number!r}") from None
+        return grade(number, root=args.root, pytest_args=extra)
+    except ExerciseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,6 +18,27 @@ def _describe_shape(shape: Sequence[Dim]) -> str:
     return "(" + ", ".join("*" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def check_shape(name: str, got: tuple, shape: Sequence[Dim], dims: Optional[dict]) -> None:
+    """Check the shape ``got`` of argument ``name`` against ``shape`` (ints exact, ``None`` any,
+    symbols recorded in ``dims`` the first time and required to agree afterwards)."""
+    if len(got) != len(shape):
+        raise ValueError(f"{name} must have shape {_describe_shape(shape)} ({len(shape)}-D), "
+                         f"got shape {got}")
+    for want, size in zip(shape, got):
+        if isinstance(want, str):
+            if dims is None:
+                continue
+            if want in dims and dims[want] != size:
+                raise ValueError(f"{name} must have shape {_describe_shape(shape)} with "
+                                 f"{want} = {dims[want]} (from {dims.get('_src_' + want, 'an earlier argument')}), "
+                                 f"got shape {got}")
+            if want not in dims:
+                dims[want] = size
+                dims["_src_" + want] = name
+        elif want is not None and want != size:
+            raise ValueError(f"{name} must have shape {_describe_shape(shape)}, got shape {got}")
+
+
 def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
                    dims: Optional[dict] = None, *, finite: bool = True,
                    allow_empty: bool = False) -> np.ndarray:
@@ -37,22 +58,7 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
         raise TypeError(f"{name} must hold real numbers (float or int), got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
     if shape is not None:
-        if arr.ndim != len(shape):
-            raise ValueError(f"{name} must have shape {_describe_shape(shape)} ({len(shape)}-D), "
-                             f"got shape {arr.shape}")
-        for axis, (want, got) in enumerate(zip(shape, arr.shape)):
-            if isinstance(want, str):
-                if dims is None:
-                    continue
-                if want in dims and dims[want] != got:
-                    raise ValueError(f"{name} must have shape {_describe_shape(shape)} with "
-                                     f"{want} = {dims[want]} (from {dims.get('_src_' + want, 'an earlier argument')}), "
-                                     f"got shape {arr.shape}")
-                if want not in dims:
-                    dims[want] = got
-                    dims["_src_" + want] = name
-            elif want is not None and want != got:
-                raise ValueError(f"{name} must have shape {_describe_shape(shape)}, got shape {arr.shape}")
+        check_shape(name, tuple(arr.shape), shape, dims)
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if finite and not np.isfinite(arr).all():

@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from pc_numpy._checks import Dim, _describe_shape, as_scalar, check_rng as _np_check_rng  # noqa: F401
+from pc_numpy._checks import Dim, as_scalar, check_shape  # noqa: F401  (as_scalar re-exported)
 
 
 def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
@@ -30,22 +30,7 @@ def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
     else:
         raise TypeError(f"{name} must be a torch tensor of real numbers, got {type(value).__name__}")
     if shape is not None:
-        if t.dim() != len(shape):
-            raise ValueError(f"{name} must have shape {_describe_shape(shape)} ({len(shape)}-D), "
-                             f"got shape {tuple(t.shape)}")
-        for want, got in zip(shape, t.shape):
-            if isinstance(want, str):
-                if dims is None:
-                    continue
-                if want in dims and dims[want] != got:
-                    raise ValueError(f"{name} must have shape {_describe_shape(shape)} with "
-                                     f"{want} = {dims[want]} (from {dims.get('_src_' + want, 'an earlier argument')}), "
-                                     f"got shape {tuple(t.shape)}")
-                if want not in dims:
-                    dims[want] = got
-                    dims["_src_" + want] = name
-            elif want is not None and want != got:
-                raise ValueError(f"{name} must have shape {_describe_shape(shape)}, got shape {tuple(t.shape)}")
+        check_shape(name, tuple(t.shape), shape, dims)
     if t.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(t.shape)}")
     if finite and not bool(torch.isfinite(t.detach()).all()):

@@ -207,17 +207,19 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         if checkpoint_path is not None and (i + 1) % checkpoint_every == 0 and i + 1 < hp["iterations"]:
             _save_if_finite(checkpoint_path, current_model(), i + 1, hp["lr"])
         report.update(i + 1, f"loss {loss:.5f}")
-    seconds = time.perf_counter() - t0
-    model = current_model()
-    if not all(np.isfinite(a).all() for a in (*model.params, model.mus, model.h0)):
-        raise diverged(hp["iterations"], "a parameter after the last update", hp["lr"])
-    if checkpoint_path is not None:
-        _save_if_finite(checkpoint_path, model, hp["iterations"], hp["lr"])
-    return TrainResult(model, losses, seconds)
+    return finish_training(current_model(), losses, time.perf_counter() - t0, checkpoint_path, hp["lr"])
 
 
-def _save_if_finite(path, model: Model, iteration: int, lr: float) -> None:
+def _save_if_finite(path, model: Model, iteration: int, lr: float, what: str = "a parameter") -> None:
+    """Save ``model`` to ``path`` unless a value is NaN/inf (then the last good file stays)."""
     from .checkpoint import save_model
     if not all(np.isfinite(a).all() for a in (*model.params, model.mus, model.h0)):
-        raise diverged(iteration, "a parameter", lr)
-    save_model(path, model)
+        raise diverged(iteration, what, lr)
+    if path is not None:
+        save_model(path, model)
+
+
+def finish_training(model: Model, losses: np.ndarray, seconds: float, checkpoint_path, lr: float) -> TrainResult:
+    """The end of training in both backends: check the final values, save them, return the result."""
+    _save_if_finite(checkpoint_path, model, losses.size, lr, "a parameter after the last update")
+    return TrainResult(model, losses, seconds)

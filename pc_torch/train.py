@@ -13,8 +13,9 @@ import torch
 
 from pc_numpy.params import Params as NumpyParams
 from pc_numpy.progress import Progress
-from pc_numpy.train import (PARAM_NAMES, Model, TrainResult, check_data, check_labels,
-                            check_run_args, check_training_args, diverged, fingerprint, initial_values)
+from pc_numpy.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data, check_run_args,
+                            check_labels, check_training_args, diverged, finish_training,
+                            fingerprint, initial_values)
 from .adam import Adam
 from .bptt import loss
 from .params import Params
@@ -72,15 +73,4 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
         if checkpoint_path is not None and (i + 1) % checkpoint_every == 0 and i + 1 < hp["iterations"]:
             _save_if_finite(checkpoint_path, current_model(), i + 1, hp["lr"])
         report.update(i + 1, f"loss {lv:.5f}")
-    seconds = time.perf_counter() - t0
-    model = current_model()
-    if not all(np.isfinite(a).all() for a in (*model.params, model.mus, model.h0)):
-        raise diverged(hp["iterations"], "a parameter after the last update", hp["lr"])
-    if checkpoint_path is not None:
-        _save_if_finite(checkpoint_path, model, hp["iterations"], hp["lr"])
-    return TrainResult(model, losses, seconds)
-
-
-def _save_if_finite(path, model, iteration, lr):
-    from pc_numpy.train import _save_if_finite as save
-    save(path, model, iteration, lr)
+    return finish_training(current_model(), losses, time.perf_counter() - t0, checkpoint_path, hp["lr"])

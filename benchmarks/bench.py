@@ -52,9 +52,11 @@ def numpy_workloads(T, B, S, C=2, O=2, P=20, seed=0):
     mus = rng.standard_normal((P, C))
     c = rng.standard_normal((B, C))
 
-    def retrieval_trial():
-        trace = pcn.rollout(params, x, c, h0, tau=50.0, mus=mus, rng=rng, **RATES)
-        gen = pcn.rollout(params, x, trace.c[-1], h0, tau=50.0)
+    inference_trace, generation_trace = pcn.Trace.empty(T, B, O, S, C), pcn.Trace.empty(T, B, O, S, C)
+
+    def retrieval_trial():                            # as pc_numpy.retrieve runs it (traces reused)
+        trace = pcn.rollout(params, x, c, h0, tau=50.0, mus=mus, rng=rng, out=inference_trace, **RATES)
+        gen = pcn.rollout(params, x, trace.c[-1].copy(), h0, tau=50.0, out=generation_trace)
         np.linalg.norm(gen.error, axis=2).mean(axis=0)
 
     def gradients():

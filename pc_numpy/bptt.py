@@ -33,7 +33,7 @@ import numpy as np
 
 from ._checks import as_float_array, as_scalar
 from .params import Params, check_params
-from .rollout import check_initial_state, rollout
+from .rollout import Trace, _generation, check_initial_state
 
 
 class Grads(NamedTuple):
@@ -105,11 +105,13 @@ def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
 
     Arguments as ``loss_and_grads`` (already checked).  Returns ``(loss, ForwardCache)``.
     """
-    trace = rollout(params, x, c0, h0, tau=tau)
-    a = np.tanh(trace.h_prior)                                                            # (T, B, S)
-    a_prev = np.concatenate([np.tanh(h0)[None], a[:-1]])                                  # (T, B, S)
+    T, B, O = x.shape
+    S = h0.shape[1]
+    a_all = np.empty((T + 1, B, S))                     # tanh(h0), then tanh(h_prior[t]) for each t
+    trace = _generation(params, x, c0, h0, tau=tau, out=Trace.empty(T, B, O, S, c0.shape[1]),
+                        a_out=a_all)                    # rollout(params, x, c0, h0, tau=tau), keeping a
     loss = float(np.mean(trace.error ** 2))
-    return loss, ForwardCache(trace.error, a, a_prev, c0)
+    return loss, ForwardCache(trace.error, a_all[1:], a_all[:-1], c0)
 
 
 def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,

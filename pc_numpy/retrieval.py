@@ -21,7 +21,7 @@ import numpy as np
 from ._checks import as_float_array, as_scalar, check_rng
 from .params import check_params
 from .progress import Progress
-from .rollout import check_rates, rollout
+from .rollout import Trace, check_rates, rollout
 from .train import Model, check_data
 
 RETRIEVAL_RATES = dict(alpha_x=0.1, alpha_h=0.019, alpha_c=0.0085, sigma_r=2.6, sigma_c=0.096)
@@ -180,11 +180,16 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     c_path[0] = c
     generation_error = np.empty((K, B))
     report = Progress("retrieve", K, progress)
+    # the two traces are written over at every trial (new arrays each trial would cost more in
+    # page faults than the arithmetic, DESIGN §9)
+    S, O, C = model.params.w_r.shape[0], x.shape[2], mus.shape[1]
+    inference_trace, generation_trace = Trace.empty(T, B, O, S, C), Trace.empty(T, B, O, S, C)
     t0 = time.perf_counter()
     for k in range(K):
-        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, **rates)           # inference
-        c = trace.c[-1]                                                                   # (B, C)
-        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"])                     # generation
+        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, out=inference_trace,
+                        **rates)                                                          # inference
+        c = trace.c[-1].copy()                                                            # (B, C)
+        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"], out=generation_trace)  # generation
         generation_error[k] = np.linalg.norm(gen.error, axis=2).mean(axis=0)              # (B,)
         c_path[k + 1] = c
         report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")

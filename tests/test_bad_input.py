@@ -178,6 +178,17 @@ def _cases():
         ("loss_and_grads", "h0", {"h0": arr(S + 1)}, ("h0",), "vector h0, S disagrees"),
         ("rollout", "h0", {"h0": arr(S + 1)}, ("h0",), "vector h0, S disagrees"),
     ]
+    # rollout's out: a Trace of writeable float64 arrays of the right shapes, not aliasing an input
+    empty = pcn.Trace.empty(T, B, O, S, C)
+    x_shared = arr(T, B, O)
+    cases += [
+        ("rollout", "out", {"out": tuple(empty)}, ("out",), "a tuple, not a Trace"),
+        ("rollout", "out", {"out": empty._replace(h_prior=np.empty((T, B, S + 1)))}, ("out",), "wrong shape"),
+        ("rollout", "out", {"out": empty._replace(c=np.empty((T, B, C), np.float32))}, ("out",), "float32"),
+        ("rollout", "out", {"out": empty._replace(error=[[0.0]])}, ("out",), "a list"),
+        ("rollout", "out", {"out": pcn.rollout(**GOOD["rollout"])}, ("out",), "a read-only trace"),
+        ("rollout", "out", {"out": empty._replace(x_pred=x_shared), "x": x_shared}, ("out",), "aliases x"),
+    ]
     return cases
 
 

@@ -10,7 +10,7 @@ from .generative import hidden_prior, prediction, output_error
 from .inference import hidden_posterior, hidden_error, causes_bottom_up, causes_noise
 from .prior import responsibilities, prior_gradient, causes_prior, log_prior
 from .rollout import Step, Trace, step, rollout, generate
-from .bptt import Grads, ForwardCache, step_backward, backward, forward, loss_and_grads
+from .bptt import Grads, ForwardCache, Workspace, step_backward, backward, forward, loss_and_grads
 from .adam import Adam
 from .train import Model, TrainResult, TrainingDiverged, train, initial_values, fingerprint
 from .retrieval import RetrievalResult, retrieve, nearest_memory
@@ -24,7 +24,7 @@ __all__ = [
     "hidden_posterior", "hidden_error", "causes_bottom_up", "causes_noise",
     "responsibilities", "prior_gradient", "causes_prior", "log_prior",
     "Step", "Trace", "step", "rollout", "generate",
-    "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",
+    "Grads", "ForwardCache", "Workspace", "step_backward", "backward", "forward", "loss_and_grads",
     "Adam",
     "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
     "RetrievalResult", "retrieve", "nearest_memory",

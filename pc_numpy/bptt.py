@@ -27,13 +27,13 @@ summed over t).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from ._checks import as_float_array, as_scalar
 from .params import Params, check_params
-from .rollout import Trace, _generation, check_initial_state
+from .rollout import Trace, _generation, check_initial_state, check_out
 
 
 class Grads(NamedTuple):
@@ -53,6 +53,46 @@ class ForwardCache(NamedTuple):
     a: np.ndarray        # (T, B, S)  a[t]   = tanh(h_prior[t])
     a_prev: np.ndarray   # (T, B, S)  a[t-1] = tanh(h_post[t-1]), with a[-1] = tanh(h0)
     c0: np.ndarray       # (B, C)     the causes, constant over time in generation mode
+
+
+class Workspace(NamedTuple):
+    """The large arrays of one training iteration, to be written over at the next one.
+
+    ``train`` makes one with ``Workspace.empty(T, B, O, S, C)`` and passes it to every
+    ``loss_and_grads`` call: new arrays of these sizes at every iteration cost more in page
+    faults than the arithmetic (the memory allocator hands freed megabytes back to the system
+    and must fault them in again; measured 1.4 of 3.2 ms per iteration at the demo's size).
+    """
+    trace: Trace        # the forward rollout's arrays, (T, B, .)
+    a: np.ndarray       # (T + 1, B, S)  tanh(h0), then a[t] = tanh(h_prior[t]) for each t
+    g: np.ndarray       # (T, B, S)      g[t] = dL/dh_prior[t]
+    outer: np.ndarray   # (T, S, S)      the per-step products g[t].T @ a[t-1] summed into d_w_r
+
+    @classmethod
+    def empty(cls, T: int, B: int, O: int, S: int, C: int) -> "Workspace":
+        """Uninitialised arrays for sequences of T steps, a batch of B, sizes O, S, C."""
+        return cls(Trace.empty(T, B, O, S, C), np.empty((T + 1, B, S)), np.empty((T, B, S)),
+                   np.empty((T, S, S)))
+
+
+def check_workspace(workspace, dims: dict, inputs: dict) -> "Workspace":
+    """Check ``loss_and_grads``'s ``workspace`` against the sizes in ``dims`` (and that it shares
+    no memory with the ``inputs``); return it."""
+    if not isinstance(workspace, Workspace):
+        raise TypeError(f"workspace must be a Workspace (from Workspace.empty(T, B, O, S, C)), "
+                        f"got {type(workspace).__name__}")
+    T, B, O, S, C = (dims[k] for k in "TBOSC")
+    check_out(workspace.trace, dims, inputs=inputs, name="workspace.trace")
+    for field, want in (("a", (T + 1, B, S)), ("g", (T, B, S)), ("outer", (T, S, S))):
+        a = getattr(workspace, field)
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != want \
+                or not a.flags.writeable:
+            raise ValueError(f"workspace.{field} must be a writeable float64 array of shape {want}, "
+                             f"got {getattr(a, 'dtype', type(a).__name__)} {getattr(a, 'shape', '')}")
+        for name_in, value in inputs.items():
+            if np.may_share_memory(a, value):
+                raise ValueError(f"workspace.{field} shares memory with {name_in} (copy {name_in} first)")
+    return workspace
 
 
 def step_backward(d_error_t: np.ndarray, g_next: np.ndarray, a_t: np.ndarray, params: Params, *,
@@ -82,16 +122,18 @@ def step_backward(d_error_t: np.ndarray, g_next: np.ndarray, a_t: np.ndarray, pa
     # END SOLUTION
 
 
-def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float) -> np.ndarray:
+def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float,
+             out: Optional[np.ndarray] = None) -> np.ndarray:
     """The BPTT loop: ``g[t]`` for t = T-1 down to 0, each by ``step_backward``.
 
     where
         d_error : (T, B, O)  dL/d error = 2 * error / N
         a       : (T, B, S)  tanh(h_prior)
+        out     : (T, B, S)  optional array to write ``g`` into (``Workspace.g``)
     Returns ``g`` of shape (T, B, S), ``g[t] = dL/dh_prior[t]``.
     """
     T, B, S = a.shape
-    g = np.empty((T, B, S))                                                               # (T, B, S)
+    g = np.empty((T, B, S)) if out is None else out                                       # (T, B, S)
     # BEGIN SOLUTION
     g_next = np.zeros((B, S))                                                             # g[T] = 0
     for t in reversed(range(T)):
@@ -100,22 +142,24 @@ def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float) 
     return g
 
 
-def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float):
+def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
+            workspace: Optional[Workspace] = None):
     """The training forward pass: a generation-mode rollout and the loss ``mean(error**2)``.
 
     Arguments as ``loss_and_grads`` (already checked).  Returns ``(loss, ForwardCache)``.
     """
-    T, B, O = x.shape
-    S = h0.shape[1]
-    a_all = np.empty((T + 1, B, S))                     # tanh(h0), then tanh(h_prior[t]) for each t
-    trace = _generation(params, x, c0, h0, tau=tau, out=Trace.empty(T, B, O, S, c0.shape[1]),
-                        a_out=a_all)                    # rollout(params, x, c0, h0, tau=tau), keeping a
+    if workspace is None:
+        T, B, O = x.shape
+        workspace = Workspace.empty(T, B, O, h0.shape[1], c0.shape[1])
+    a_all = workspace.a                                # tanh(h0), then tanh(h_prior[t]) for each t
+    trace = _generation(params, x, c0, h0, tau=tau, out=workspace.trace,
+                        a_out=a_all)                   # rollout(params, x, c0, h0, tau=tau), keeping a
     loss = float(np.mean(trace.error ** 2))
     return loss, ForwardCache(trace.error, a_all[1:], a_all[:-1], c0)
 
 
 def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
-                   tau: float) -> tuple:
+                   tau: float, workspace: Optional[Workspace] = None) -> tuple:
     """The training loss and its gradients by BPTT (DESIGN §3), in generation mode.
 
         L = mean((x_pred - x)**2)    over all N = T * B * O entries
@@ -126,6 +170,9 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
         c0     : (B, C) or (C,)  hidden causes, one row per sequence (the memories to learn)
         h0     : (B, S) or (S,)  initial hidden state
         tau    : float >= 1      time constant
+        workspace : Workspace    optional, from ``Workspace.empty(T, B, O, S, C)``: the large
+                                 arrays to write over instead of new ones (``train`` passes one
+                                 to every iteration).  (pc_torch has no ``workspace``.)
 
     Returns ``(loss, grads)``: ``loss`` a float, ``grads`` a ``Grads`` with ``w_o, b_o, w_c,
     w_r, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the gradient
@@ -139,22 +186,27 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     c0, h0 = check_initial_state(c0, h0, dims)
     tau = as_scalar("tau", tau, low=1)
 
-    loss, cache = forward(params, x, c0, h0, tau=tau)
-    d_error = 2.0 * cache.error / x.size                                                  # (T, B, O)
-    g = backward(d_error, cache.a, params, tau=tau)                                       # (T, B, S)
+    if workspace is not None:
+        workspace = check_workspace(workspace, dims, inputs=dict(x=x, c0=c0, h0=h0))
+    else:
+        workspace = Workspace.empty(*(dims[k] for k in "TBOSC"))
 
-    # The sums over time of §3, each a batch of per-step products summed over t.  (A batch of
-    # small (S, B) @ (B, S) products also stays on one core, where one (S, T*B) @ (T*B, S) product
-    # would make OpenBLAS start threads, which is slower at these sizes on a busy machine.)
+    loss, cache = forward(params, x, c0, h0, tau=tau, workspace=workspace)
+    d_error = 2.0 * cache.error / x.size                                                  # (T, B, O)
+    g = backward(d_error, cache.a, params, tau=tau, out=workspace.g)                      # (T, B, S)
+
+    # The sums over time of §3, each a batch of per-step products summed over t, with the
+    # constant k taken out of the sums.  (A batch of small (S, B) @ (B, S) products also stays
+    # on one core, where one (S, T*B) @ (T*B, S) product would make OpenBLAS start threads,
+    # which is slower at these sizes on a busy machine.)
     k = 1.0 / tau
-    kg = k * g                                                                            # (T, B, S)
     d_w_o = (d_error.transpose(0, 2, 1) @ cache.a).sum(axis=0)                            # (O, S)
     d_b_o = d_error.sum(axis=(0, 1))                                                      # (O,)
-    d_w_r = (kg.transpose(0, 2, 1) @ cache.a_prev).sum(axis=0)                            # (S, S)
-    d_b_r = kg.sum(axis=(0, 1))                                                           # (S,)
-    kg_sum_t = kg.sum(axis=0)                                                             # (B, S)
-    d_w_c = kg_sum_t.T @ cache.c0                                                         # (S, C)
-    d_c0 = kg_sum_t @ params.w_c                                                          # (B, C)
+    d_w_r = k * np.matmul(g.transpose(0, 2, 1), cache.a_prev, out=workspace.outer).sum(axis=0)  # (S, S)
+    g_sum_t = g.sum(axis=0)                                                               # (B, S)
+    d_b_r = k * g_sum_t.sum(axis=0)                                                       # (S,)
+    d_w_c = k * (g_sum_t.T @ cache.c0)                                                    # (S, C)
+    d_c0 = k * (g_sum_t @ params.w_c)                                                     # (B, C)
     d_h0 = (1.0 - k) * g[0] + ((k * g[0]) @ params.w_r) * (1.0 - cache.a_prev[0] ** 2)   # (B, S)
     if c0_vector:
         d_c0 = d_c0.sum(axis=0)                                                           # (C,)

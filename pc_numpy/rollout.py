@@ -193,24 +193,24 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     return trace if out is not None else _read_only(trace)
 
 
-def check_out(out, dims: dict, inputs: dict) -> Trace:
+def check_out(out, dims: dict, inputs: dict, name: str = "out") -> Trace:
     """Check ``rollout``'s ``out``: a ``Trace`` of writeable float64 arrays of the rollout's
     shapes, sharing no memory with the inputs.  Returns it."""
     if not isinstance(out, Trace):
-        raise TypeError(f"out must be a Trace (from Trace.empty(T, B, O, S, C)), got {type(out).__name__}")
+        raise TypeError(f"{name} must be a Trace (from Trace.empty(T, B, O, S, C)), got {type(out).__name__}")
     for field, last in zip(Trace._fields, "OOSSSC"):
         a = getattr(out, field)
         want = (dims["T"], dims["B"], dims[last])
         if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != want:
-            raise ValueError(f"out.{field} must be a float64 array of shape {want}, got "
+            raise ValueError(f"{name}.{field} must be a float64 array of shape {want}, got "
                              f"{getattr(a, 'dtype', type(a).__name__)} {getattr(a, 'shape', '')}")
         if not a.flags.writeable:
-            raise ValueError(f"out.{field} is read-only (a returned trace cannot be written over; "
+            raise ValueError(f"{name}.{field} is read-only (a returned trace cannot be written over; "
                              f"use Trace.empty)")
-        for name, value in inputs.items():
+        for name_in, value in inputs.items():
             if np.may_share_memory(a, value):
-                raise ValueError(f"out.{field} shares memory with {name}: the rollout would "
-                                 f"overwrite its own input (copy {name} first)")
+                raise ValueError(f"{name}.{field} shares memory with {name_in}: the rollout would "
+                                 f"overwrite its own input (copy {name_in} first)")
     return out
 
 

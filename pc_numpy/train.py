@@ -18,7 +18,7 @@ import numpy as np
 
 from ._checks import as_float_array, as_scalar
 from .adam import Adam
-from .bptt import loss_and_grads
+from .bptt import Workspace, loss_and_grads
 from .params import Params, init_params
 from .progress import Progress
 
@@ -190,13 +190,15 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
                      (v["h0"] if learn_h0 else h0).copy(), hp["tau"], labels, fp)
 
     losses = np.empty(hp["iterations"])
+    workspace = Workspace.empty(T, N, O, hp["states_dim"], hp["causes_dim"])  # reused by every iteration
     report = Progress("train", hp["iterations"], progress)
     t0 = time.perf_counter()
     for i in range(hp["iterations"]):
         v = opt.values
         params = Params(*(v[k] for k in PARAM_NAMES))
         with np.errstate(over="ignore", invalid="ignore"):          # checked just below, by name
-            loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"])
+            loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"],
+                                         workspace=workspace)
         if not np.isfinite(loss):
             raise diverged(i, "the loss", hp["lr"])
         grads = grads._asdict()

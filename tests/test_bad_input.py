@@ -189,6 +189,24 @@ def _cases():
         ("rollout", "out", {"out": pcn.rollout(**GOOD["rollout"])}, ("out",), "a read-only trace"),
         ("rollout", "out", {"out": empty._replace(x_pred=x_shared), "x": x_shared}, ("out",), "aliases x"),
     ]
+    # loss_and_grads's workspace: a Workspace of the batch's sizes, not aliasing an input
+    work = pcn.Workspace.empty(T, B, O, S, C)
+    a_shared = arr(T + 1, B, S)
+    cases += [
+        ("loss_and_grads", "workspace", {"workspace": tuple(work)}, ("workspace",), "a tuple"),
+        ("loss_and_grads", "workspace", {"workspace": pcn.Workspace.empty(T + 1, B, O, S, C)},
+         ("workspace",), "T disagrees"),
+        ("loss_and_grads", "workspace", {"workspace": work._replace(g=np.empty((T, B, S), np.float32))},
+         ("workspace",), "float32 g"),
+        ("loss_and_grads", "workspace", {"workspace": work._replace(outer=None)}, ("workspace",), "outer None"),
+        ("loss_and_grads", "workspace", {"workspace": work._replace(trace=tuple(work.trace))},
+         ("workspace",), "trace a tuple"),
+        ("loss_and_grads", "workspace", {"workspace": work._replace(a=np.empty((T + 1, B, S + 1)))},
+         ("workspace",), "a of the wrong S"),
+        ("loss_and_grads", "workspace", {"workspace": work._replace(a=a_shared), "h0": a_shared[0]},
+         ("workspace",), "a aliases h0"),
+    ]
+    return cases
     return cases
 
 

@@ -158,3 +158,20 @@ def test_step_backward_matches_autograd(k, gscale):
     got_last = pcn.step_backward(d_error_t, np.zeros((d.B, d.S)), np.tanh(h), k.params, tau=k.tau)
     (want_last,) = torch.autograd.grad((tt(d_error_t) * pct.prediction(th, tp)).sum(), th)
     assert_close("g[T-1] from step_backward (g_next = 0)", got_last, want_last, RTOL)
+
+
+@examples(20)
+@given(train_cases(), st.floats(0.5, 2.0))
+def test_loss_and_grads_with_a_workspace_equals_without(k, factor):
+    """``loss_and_grads(..., workspace=Workspace.empty(...))`` gives the loss and gradients of a
+    call without one, bit for bit (tolerance 0: same code, same numbers), and reusing the
+    workspace for a second call with other parameters leaves nothing of the first behind."""
+    d = k.d
+    work = pcn.Workspace.empty(d.T, d.B, d.O, d.S, d.C)
+    for params in (k.params, pcn.Params(*(factor * p for p in k.params))):
+        loss, grads = pcn.loss_and_grads(params, k.x, k.c0, k.h0, tau=k.tau)
+        wloss, wgrads = pcn.loss_and_grads(params, k.x, k.c0, k.h0, tau=k.tau, workspace=work)
+        assert wloss == loss, f"loss with a workspace {wloss!r} != without {loss!r}"
+        for name in GRAD_NAMES:
+            assert np.array_equal(getattr(wgrads, name), getattr(grads, name)), \
+                f"d_{name} with a workspace differs from without (params scaled by {factor})"

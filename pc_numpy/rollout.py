@@ -235,6 +235,8 @@ def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
       ``half_norms[k] = ||mus[k]||**2 / (2 sigma_c**2)``, the logits of ``prior.responsibilities``
       are ``mus_var @ c.T - half_norms``, kept as (P, B) so that the softmax reduces over the
       leading axis (numpy's reductions over the last axis of a small array are 2-3x slower);
+      and ``alpha_c g(c) = alpha_c (r(c) @ mus - c) / (2 sigma_c**2)`` has its constant
+      ``pull = alpha_c / (2 sigma_c**2)``;
 
     and ``tanh(h_prior[t])`` is computed once for (2) and (4).
     """
@@ -249,6 +251,7 @@ def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
     if alpha_c > 0:
         mus_var = mus / sigma_c ** 2                                                      # (P, C)
         half_norms = 0.5 * np.einsum("pc,pc->p", mus, mus)[:, None] / sigma_c ** 2       # (P, 1)
+        pull = alpha_c / (2.0 * sigma_c ** 2)                    # alpha_c g(c) = pull (r(c) @ mus - c)
     h_post, c = h0, c0
     for t in range(T):
         h_prior = out.h_prior[t]
@@ -270,7 +273,7 @@ def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
             logits = mus_var @ c.T - half_norms                                           # (P, B)
             weights = np.exp(logits - logits.max(axis=0))                                 # (P, B)
             r = weights / weights.sum(axis=0)                                             # (P, B) = r(c).T
-            c = c + alpha_c * (-(c - r.T @ mus) / (2.0 * sigma_c ** 2))                   # (8)
+            c = c + pull * (r.T @ mus - c)                                                # (8)
         out.c[t] = c
     return out
 

@@ -17,7 +17,8 @@ from .params import Params, check_params
 
 
 def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float,
-                 drive: Optional[np.ndarray] = None, check: bool = True) -> np.ndarray:
+                 drive: Optional[np.ndarray] = None, a: Optional[np.ndarray] = None,
+                 check: bool = True) -> np.ndarray:
     """Equation (1), the hidden prior: one leaky-integrator step of the recurrent network.
 
         h_prior[t] = (1 - 1/tau) * h_post[t-1]
@@ -30,6 +31,9 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
         tau         : float   time constant, >= 1 (``tau = 1``: no leak, a plain RNN)
         drive       : (B, S)  optional: ``c_prev @ w_c.T + b_r`` if the caller already has it (in
                               generation mode ``c`` is constant, so the rollout computes it once)
+        a           : (B, S)  optional: ``tanh(h_post_prev)`` if the caller already has it (in
+                              generation mode it is the previous step's ``tanh(h_prior)``, which
+                              the prediction (2) needs too)
 
     Returns ``h_prior[t]`` of shape (B, S).
     """
@@ -41,15 +45,20 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
         tau = as_scalar("tau", tau, low=1)
         if drive is not None:
             drive = as_float_array("drive", drive, ("B", "S"), dims)
+        if a is not None:
+            a = as_float_array("a", a, ("B", "S"), dims)
     # BEGIN SOLUTION
     k = 1.0 / tau
     if drive is None:
         drive = c_prev @ params.w_c.T + params.b_r                                        # (B, S)
-    return (1.0 - k) * h_post_prev + k * (np.tanh(h_post_prev) @ params.w_r.T + drive)    # (B, S)
+    if a is None:
+        a = np.tanh(h_post_prev)                                                          # (B, S)
+    return (1.0 - k) * h_post_prev + k * (a @ params.w_r.T + drive)                       # (B, S)
     # END SOLUTION
 
 
-def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np.ndarray:
+def prediction(h_prior: np.ndarray, params: Params, *, a: Optional[np.ndarray] = None,
+               check: bool = True) -> np.ndarray:
     """Equation (2), the prediction of the output from the hidden prior.
 
         x_pred[t] = tanh(h_prior[t]) @ w_o.T + b_o
@@ -57,6 +66,8 @@ def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np
     where
         h_prior : (B, S)  hidden prior of step t, from (1)
         params  : Params  uses ``w_o (O, S)``, ``b_o (O,)``
+        a       : (B, S)  optional: ``tanh(h_prior)`` if the caller already has it (``step``
+                          computes it once for (2) and (4))
 
     Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: the generation-mode
     rollout passes all steps at once, ``(T, B, S) -> (T, B, O)``.)
@@ -65,8 +76,12 @@ def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np
         dims = {}
         params = check_params(params, dims)
         h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
+        if a is not None:
+            a = as_float_array("a", a, ("B", "S"), dims)
     # BEGIN SOLUTION
-    return np.tanh(h_prior) @ params.w_o.T + params.b_o                                  # (B, O)
+    if a is None:
+        a = np.tanh(h_prior)                                                              # (B, S)
+    return a @ params.w_o.T + params.b_o                                                  # (B, O)
     # END SOLUTION
 
 

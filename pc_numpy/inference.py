@@ -9,6 +9,8 @@ Every function takes ``check=True`` (see ``pc_numpy.generative``).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from ._checks import as_float_array, as_scalar
@@ -16,7 +18,7 @@ from .params import Params, check_params
 
 
 def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, alpha_x: float,
-                     check: bool = True) -> np.ndarray:
+                     a: Optional[np.ndarray] = None, check: bool = True) -> np.ndarray:
     """Equation (4), the hidden posterior: one gradient step on the output error.
 
         h_post[t] = h_prior[t] - alpha_x * (1 - tanh(h_prior[t])**2) * (error[t] @ w_o)
@@ -29,6 +31,8 @@ def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, 
         error   : (B, O)  output error of step t, from (3)
         params  : Params  uses ``w_o (O, S)``
         alpha_x : float   update rate, >= 0 (``0``: no inference, ``h_post = h_prior``)
+        a       : (B, S)  optional: ``tanh(h_prior)`` if the caller already has it (``step``
+                          computes it once for (2) and (4))
 
     Returns ``h_post[t]`` of shape (B, S).
     """
@@ -38,8 +42,11 @@ def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, 
         h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
         error = as_float_array("error", error, ("B", "O"), dims)
         alpha_x = as_scalar("alpha_x", alpha_x, low=0)
+        if a is not None:
+            a = as_float_array("a", a, ("B", "S"), dims)
     # BEGIN SOLUTION
-    a = np.tanh(h_prior)                                                                  # (B, S)
+    if a is None:
+        a = np.tanh(h_prior)                                                              # (B, S)
     return h_prior - alpha_x * (1.0 - a * a) * (error @ params.w_o)                       # (B, S)
     # END SOLUTION
 

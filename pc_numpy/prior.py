@@ -54,9 +54,11 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
     # BEGIN SOLUTION
     # -||c - mus[k]||**2 / (2 sigma_c**2) = (c . mus[k] - ||mus[k]||**2 / 2) / sigma_c**2 - ||c||**2 / (2 sigma_c**2);
     # the last term is the same for every k and cancels in the softmax, so it is left out.
-    logits = (c @ mus.T - 0.5 * np.einsum("pc,pc->p", mus, mus)) / sigma_c ** 2            # (B, P)
-    weights = np.exp(logits - logits.max(axis=1, keepdims=True))                          # (B, P)
-    return weights / weights.sum(axis=1, keepdims=True)                                   # (B, P)
+    # (Computed as (P, B), one column per row of c: NumPy reduces over the leading axis of a
+    # small array 2-3x faster than over the last.)
+    logits = (mus @ c.T - 0.5 * np.einsum("pc,pc->p", mus, mus)[:, None]) / sigma_c ** 2  # (P, B)
+    weights = np.exp(logits - logits.max(axis=0))                                         # (P, B)
+    return (weights / weights.sum(axis=0)).T                                              # (B, P)
     # END SOLUTION
 
 

@@ -63,7 +63,8 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
         (8) c = c + alpha_c g(c)
 
     An update whose rate is zero is the identity and is skipped (so pure generation costs only
-    (1)-(3) and (5)).  This function does not check its arguments: ``rollout`` checks them once.
+    (1)-(3) and (5)); ``tanh(h_prior)`` is computed once, for (2) and (4).  This function does
+    not check its arguments: ``rollout`` checks them once.
 
     where
         x_t         : (B, O)  target at step t
@@ -75,9 +76,10 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
     Returns a ``Step``.
     """
     h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)              # (1)
-    x_pred = prediction(h_prior, params, check=False)                                     # (2)
+    a = np.tanh(h_prior)                                             # tanh(h_prior), for (2) and (4)
+    x_pred = prediction(h_prior, params, a=a, check=False)                                # (2)
     error = output_error(x_pred, x_t, check=False)                                        # (3)
-    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)
+    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, a=a, check=False)
               if alpha_x > 0 else h_prior)                                                # (4)
     error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
     c = c_prev
@@ -129,9 +131,9 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     With every rate zero (``alpha_x = alpha_h = alpha_c = sigma_r = 0``) this is pure
     generation, the mode used for training: ``c[t] = c0`` and ``h_post = h_prior``.
 
-    The loop is ``step`` written out with what does not change over time computed once before
-    it (``_inference`` and ``_generation`` below, DESIGN §9): the same equations in the same
-    order, equal to calling ``step`` T times up to rounding (test_rollout checks every step).
+    The loop calls ``step`` (below, ``_inference``); in generation mode only (1) runs in the
+    loop (``_generation``).  What does not change over time is prepared once before the loop
+    (DESIGN §9): the weights stored column-major, the drive of (1) in generation mode.
 
     where
         params  : Params  from ``init_params``; ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``,
@@ -220,61 +222,30 @@ def _read_only(trace: Trace) -> Trace:
     return trace
 
 
+def _column_major(params: Params) -> Params:
+    """The same parameters with each weight matrix stored column-major (Fortran order).
+
+    The rules multiply by transposed weights (``a @ w_r.T``); on a C-ordered ``w_r`` that is a
+    transposed view, for which BLAS takes a slower path (11.6 instead of 8.5 us for
+    (80, 50) @ (50, 50)).  Stored column-major, ``w_r.T`` is a C-ordered array: the same numbers,
+    the same formula, the fast path.  The rollout makes this copy once, before its loop.
+    """
+    return Params(*(np.asfortranarray(p) if p.ndim == 2 else p for p in params))
+
+
 def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
                alpha_x: float, alpha_h: float, alpha_c: float, sigma_r: float, sigma_c: float,
                mus: Optional[np.ndarray], xi: Optional[np.ndarray], out: Trace) -> Trace:
-    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, written into ``out``.
-
-    The equations and their order are ``step``'s (and a rule whose rate is zero is skipped
-    likewise); what does not change over time is computed once, before the loop:
-
-    * contiguous copies of the transposed weights (``a @ w.T`` on a transposed view takes a
-      slower BLAS path: 11.6 instead of 8.5 us for (80, 50) @ (50, 50));
-    * the noise scale of (7), ``sigma_r * xi``, for all steps at once;
-    * the prior's constants: with ``mus_var = mus / sigma_c**2`` and
-      ``half_norms[k] = ||mus[k]||**2 / (2 sigma_c**2)``, the logits of ``prior.responsibilities``
-      are ``mus_var @ c.T - half_norms``, kept as (P, B) so that the softmax reduces over the
-      leading axis (numpy's reductions over the last axis of a small array are 2-3x slower);
-      and ``alpha_c g(c) = alpha_c (r(c) @ mus - c) / (2 sigma_c**2)`` has its constant
-      ``pull = alpha_c / (2 sigma_c**2)``;
-
-    and ``tanh(h_prior[t])`` is computed once for (2) and (4).
-    """
-    T = x.shape[0]
-    k = 1.0 / tau
-    w_r_T = np.ascontiguousarray(params.w_r.T)                                            # (S, S)
-    w_c_T = np.ascontiguousarray(params.w_c.T)                                            # (C, S)
-    w_o_T = np.ascontiguousarray(params.w_o.T)                                            # (S, O)
-    w_o, w_c, b_r, b_o = params.w_o, params.w_c, params.b_r, params.b_o
-    if sigma_r > 0:
-        noise = sigma_r * xi                                                              # (T, B, C)
-    if alpha_c > 0:
-        mus_var = mus / sigma_c ** 2                                                      # (P, C)
-        half_norms = 0.5 * np.einsum("pc,pc->p", mus, mus)[:, None] / sigma_c ** 2       # (P, 1)
-        pull = alpha_c / (2.0 * sigma_c ** 2)                    # alpha_c g(c) = pull (r(c) @ mus - c)
+    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, each step recorded in ``out``."""
+    params = _column_major(params)                                       # once, before the loop
+    rates = dict(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r,
+                 sigma_c=sigma_c)
     h_post, c = h0, c0
-    for t in range(T):
-        h_prior = out.h_prior[t]
-        np.add((1.0 - k) * h_post, k * (np.tanh(h_post) @ w_r_T + c @ w_c_T + b_r), out=h_prior)  # (1)
-        a = np.tanh(h_prior)                                                              # (B, S)
-        np.add(a @ w_o_T, b_o, out=out.x_pred[t])                                         # (2)
-        np.subtract(out.x_pred[t], x[t], out=out.error[t])                                # (3)
-        h_post = out.h_post[t]
-        if alpha_x > 0:
-            np.subtract(h_prior, alpha_x * (1.0 - a * a) * (out.error[t] @ w_o), out=h_post)  # (4)
-        else:
-            h_post[...] = h_prior                                          # (4) is the identity
-        error_h = np.subtract(h_prior, h_post, out=out.error_h[t])                        # (5)
-        if alpha_h > 0:
-            c = c - alpha_h * (error_h @ w_c)                                             # (6)
-        if sigma_r > 0:
-            c = c + np.sqrt(np.einsum("bs,bs->b", error_h, error_h))[:, None] * noise[t]  # (7)
-        if alpha_c > 0:
-            logits = mus_var @ c.T - half_norms                                           # (P, B)
-            weights = np.exp(logits - logits.max(axis=0))                                 # (P, B)
-            r = weights / weights.sum(axis=0)                                             # (P, B) = r(c).T
-            c = c + pull * (r.T @ mus - c)                                                # (8)
-        out.c[t] = c
+    for t in range(x.shape[0]):
+        now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
+        (out.x_pred[t], out.error[t], out.h_prior[t],
+         out.h_post[t], out.error_h[t], out.c[t]) = now                                   # record step t
+        h_post, c = now.h_post, now.c
     return out
 
 
@@ -283,30 +254,27 @@ def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *
     """``rollout`` in pure generation mode (every rate zero), the training forward pass.
 
     Then ``h_post = h_prior``, ``error_h = 0`` and ``c[t] = c0``: (4)-(8) are the identity, and
-    the drive ``c0 @ w_c.T + b_r`` of (1) is the same at every step, so it is computed once.
-    ``a = tanh(h_prior[t])`` serves (2) at step t and (1) at step t+1 (where it is
-    ``tanh(h_post[t])``): each tanh is computed once.  (3) runs on all T steps at once after
-    the loop.  ``out.h_post``, ``out.error_h`` and ``out.c`` are not written: the returned trace
-    has ``h_post = h_prior`` itself and broadcast views of zeros and ``c0``.
+    nothing computed from the prediction feeds back into the recursion.  So only (1) runs in the
+    time loop, with its drive ``c0 @ w_c.T + b_r`` (the same at every step) computed once, and
+    ``tanh(h_prior[t])`` computed once for (1) at step t+1 (where it is ``tanh(h_post[t])``) and
+    for (2); (2) and (3) are applied to all T steps at once after the loop (a batch of T matrix
+    products: the same numbers as ``step`` run T times).  ``out.h_post``, ``out.error_h`` and ``out.c`` are not
+    written: the returned trace has ``h_post = h_prior`` itself and broadcast views of zeros and
+    ``c0``.
 
-    ``a_out`` (optional, (T + 1, B, S)) receives ``tanh(h0)`` and every ``a``: the backward
-    pass of training needs them (``bptt.forward``).
+    ``a_out`` (optional, (T + 1, B, S)) receives ``tanh(h0)`` and every ``tanh(h_prior[t])``:
+    the backward pass of training needs them (``bptt.forward``).
     """
-    T = x.shape[0]
-    k = 1.0 / tau
-    w_r_T = np.ascontiguousarray(params.w_r.T)                                            # (S, S)
-    w_o_T = np.ascontiguousarray(params.w_o.T)                                            # (S, O)
+    T, B, S = out.h_prior.shape
+    params = _column_major(params)                                       # once, before the loop
     drive = c0 @ params.w_c.T + params.b_r                        # (B, S), constant over time: hoisted
+    a = np.empty((T + 1, B, S)) if a_out is None else a_out       # a[t + 1] = tanh(h_prior[t])
     h = h0
-    a = np.tanh(h0)                                                                       # (B, S)
-    if a_out is not None:
-        a_out[0] = a
+    a[0] = np.tanh(h0)
     for t in range(T):
-        h = np.add((1.0 - k) * h, k * (a @ w_r_T + drive), out=out.h_prior[t])           # (1)
-        a = np.tanh(h)
-        if a_out is not None:
-            a_out[t + 1] = a
-        np.add(a @ w_o_T, params.b_o, out=out.x_pred[t])                                  # (2)
+        h = out.h_prior[t] = hidden_prior(h, c0, params, tau=tau, drive=drive, a=a[t], check=False)  # (1)
+        np.tanh(h, out=a[t + 1])                          # for (2), and for (1) at the next step
+    out.x_pred[...] = prediction(out.h_prior, params, a=a[1:], check=False)               # (2)
     np.subtract(out.x_pred, x, out=out.error)                                             # (3)
     return Trace(out.x_pred, out.error, out.h_prior, out.h_prior,
                  np.broadcast_to(0.0, out.h_prior.shape), np.broadcast_to(c0, (T,) + c0.shape))

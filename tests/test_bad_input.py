@@ -178,15 +178,29 @@ def _cases():
         ("loss_and_grads", "h0", {"h0": arr(S + 1)}, ("h0",), "vector h0, S disagrees"),
         ("rollout", "h0", {"h0": arr(S + 1)}, ("h0",), "vector h0, S disagrees"),
     ]
+    # the optional pieces a caller may hand over to (1), (2), (4)
+    nan_bs = arr(B, S)
+    nan_bs[0, 0] = np.nan
+    cases += [
+        ("hidden_prior", "a", {"a": arr(B, S + 1)}, ("a",), "a of the wrong S"),
+        ("hidden_prior", "a", {"a": nan_bs}, ("a",), "a with NaN"),
+        ("hidden_prior", "drive", {"drive": arr(B + 1, S)}, ("drive",), "drive of the wrong B"),
+        ("prediction", "a", {"a": arr(B, S + 1)}, ("a",), "a of the wrong S"),
+        ("prediction", "a", {"a": "tanh"}, ("a",), "a a string"),
+        ("hidden_posterior", "a", {"a": arr(B + 1, S)}, ("a",), "a of the wrong B"),
+        ("hidden_posterior", "a", {"a": nan_bs}, ("a",), "a with NaN"),
+    ]
     # rollout's out: a Trace of writeable float64 arrays of the right shapes, not aliasing an input
     empty = pcn.Trace.empty(T, B, O, S, C)
     x_shared = arr(T, B, O)
+    read_only = pcn.Trace.empty(T, B, O, S, C)     # (no library call at collection time: the
+    read_only.h_post.flags.writeable = False       # coursework copy must collect with stubs)
     cases += [
         ("rollout", "out", {"out": tuple(empty)}, ("out",), "a tuple, not a Trace"),
         ("rollout", "out", {"out": empty._replace(h_prior=np.empty((T, B, S + 1)))}, ("out",), "wrong shape"),
         ("rollout", "out", {"out": empty._replace(c=np.empty((T, B, C), np.float32))}, ("out",), "float32"),
         ("rollout", "out", {"out": empty._replace(error=[[0.0]])}, ("out",), "a list"),
-        ("rollout", "out", {"out": pcn.rollout(**GOOD["rollout"])}, ("out",), "a read-only trace"),
+        ("rollout", "out", {"out": read_only}, ("out",), "a read-only array (as rollout returns)"),
         ("rollout", "out", {"out": empty._replace(x_pred=x_shared), "x": x_shared}, ("out",), "aliases x"),
     ]
     # loss_and_grads's workspace: a Workspace of the batch's sizes, not aliasing an input

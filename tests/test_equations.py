@@ -54,6 +54,9 @@ def test_hidden_prior_1(k):
     scale = np.max((1 - kk) * np.abs(k.h) + kk * (np.abs(np.tanh(k.h)) @ np.abs(p.w_r.T)
                                                   + np.abs(k.c) @ np.abs(p.w_c.T) + np.abs(p.b_r)))
     assert_close("h_prior", got, want, RTOL, scale=scale)
+    # the optional pieces a caller may hand over (the rollout does): the same result
+    given = pcn.hidden_prior(k.h, k.c, p, tau=k.tau, drive=k.c @ p.w_c.T + p.b_r, a=np.tanh(k.h))
+    assert_close("h_prior given drive= and a=", given, want, RTOL, scale=scale)
 
 
 @given(cases())
@@ -64,6 +67,8 @@ def test_prediction_2(k):
     want = pct.prediction(tt(k.h), k.tparams)
     scale = np.max(np.abs(np.tanh(k.h)) @ np.abs(p.w_o.T) + np.abs(p.b_o))
     assert_close("x_pred", got, want, RTOL, scale=scale)
+    given = pcn.prediction(k.h, p, a=np.tanh(k.h))       # tanh(h_prior) handed over, as step does
+    assert_close("x_pred given a=", given, want, RTOL, scale=scale)
 
 
 @given(cases())
@@ -82,6 +87,8 @@ def test_hidden_posterior_4(k):
     want = pct.hidden_posterior(tt(k.h), tt(k.error), k.tparams, alpha_x=k.alpha)
     scale = np.max(np.abs(k.h) + k.alpha * (1 - np.tanh(k.h) ** 2) * (np.abs(k.error) @ np.abs(p.w_o)))
     assert_close("h_post", got, want, RTOL, scale=scale)
+    given = pcn.hidden_posterior(k.h, k.error, p, alpha_x=k.alpha, a=np.tanh(k.h))
+    assert_close("h_post given a=", given, want, RTOL, scale=scale)
 
 
 @given(cases())

@@ -36,11 +36,13 @@ class Trace(NamedTuple):
 def step(x_t, h_post_prev, c_prev, params: Params, *, tau: float, alpha_x: float = 0.0,
          alpha_h: float = 0.0, alpha_c: float = 0.0, sigma_r: float = 0.0, sigma_c: float = 1.0,
          mus=None, xi_t=None) -> Step:
-    """Equations (1)-(8) in order; a rule whose rate is zero is skipped (it is the identity)."""
+    """Equations (1)-(8) in order; a rule whose rate is zero is skipped (it is the identity);
+    ``tanh(h_prior)`` is computed once, for (2) and (4)."""
     h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)              # (1)
-    x_pred = prediction(h_prior, params, check=False)                                     # (2)
+    a = torch.tanh(h_prior)                                          # tanh(h_prior), for (2) and (4)
+    x_pred = prediction(h_prior, params, a=a, check=False)                                # (2)
     error = output_error(x_pred, x_t, check=False)                                        # (3)
-    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)
+    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, a=a, check=False)
               if alpha_x > 0 else h_prior)                                                # (4)
     error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
     c = c_prev

@@ -258,9 +258,9 @@ def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *
     time loop, with its drive ``c0 @ w_c.T + b_r`` (the same at every step) computed once, and
     ``tanh(h_prior[t])`` computed once for (1) at step t+1 (where it is ``tanh(h_post[t])``) and
     for (2); (2) and (3) are applied to all T steps at once after the loop (a batch of T matrix
-    products: the same numbers as ``step`` run T times).  ``out.h_post``, ``out.error_h`` and ``out.c`` are not
-    written: the returned trace has ``h_post = h_prior`` itself and broadcast views of zeros and
-    ``c0``.
+    products: the same numbers as ``step`` run T times).  ``out.h_post``, ``out.error_h`` and
+    ``out.c`` are not written: the returned trace has ``h_post = h_prior`` itself and broadcast
+    views of zeros and ``c0``.
 
     ``a_out`` (optional, (T + 1, B, S)) receives ``tanh(h0)`` and every ``tanh(h_prior[t])``:
     the backward pass of training needs them (``bptt.forward``).
@@ -272,7 +272,8 @@ def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *
     h = h0
     a[0] = np.tanh(h0)
     for t in range(T):
-        h = out.h_prior[t] = hidden_prior(h, c0, params, tau=tau, drive=drive, a=a[t], check=False)  # (1)
+        h = out.h_prior[t] = hidden_prior(h, c0, params, tau=tau, drive=drive, a=a[t],
+                                          check=False)                                     # (1)
         np.tanh(h, out=a[t + 1])                          # for (2), and for (1) at the next step
     out.x_pred[...] = prediction(out.h_prior, params, a=a[1:], check=False)               # (2)
     np.subtract(out.x_pred, x, out=out.error)                                             # (3)

@@ -100,3 +100,20 @@ def check_rng(name: str, rng) -> np.random.Generator:
 def shape_of(dims: dict, *symbols: str) -> Tuple[int, ...]:
     """The sizes recorded in ``dims`` for ``symbols``."""
     return tuple(dims[s] for s in symbols)
+
+
+def check_buffer(name: str, value, shape: tuple, inputs: dict) -> np.ndarray:
+    """Check an array a function is to write into (``out=``, ``workspace=``): a writeable float64
+    array of exactly ``shape`` that shares no memory with any of the ``inputs`` (name -> array),
+    which it would otherwise overwrite while reading them.  Returns it."""
+    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.shape != shape:
+        raise ValueError(f"{name} must be a float64 array of shape {shape}, got "
+                         f"{getattr(value, 'dtype', type(value).__name__)} {getattr(value, 'shape', '')}")
+    if not value.flags.writeable:
+        raise ValueError(f"{name} is read-only (a returned trace cannot be written over; "
+                         f"make new arrays with .empty)")
+    for name_in, array in inputs.items():
+        if np.may_share_memory(value, array):
+            raise ValueError(f"{name} shares memory with {name_in}: it would overwrite its own "
+                             f"input (copy {name_in} first)")
+    return value

@@ -31,7 +31,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
+from ._checks import as_float_array, as_scalar, check_buffer
 from .params import Params, check_params
 from .rollout import Trace, _generation, check_initial_state, check_out
 
@@ -81,17 +81,10 @@ def check_workspace(workspace, dims: dict, inputs: dict) -> "Workspace":
     if not isinstance(workspace, Workspace):
         raise TypeError(f"workspace must be a Workspace (from Workspace.empty(T, B, O, S, C)), "
                         f"got {type(workspace).__name__}")
-    T, B, O, S, C = (dims[k] for k in "TBOSC")
+    T, B, S = dims["T"], dims["B"], dims["S"]
     check_out(workspace.trace, dims, inputs=inputs, name="workspace.trace")
     for field, want in (("a", (T + 1, B, S)), ("g", (T, B, S)), ("outer", (T, S, S))):
-        a = getattr(workspace, field)
-        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != want \
-                or not a.flags.writeable:
-            raise ValueError(f"workspace.{field} must be a writeable float64 array of shape {want}, "
-                             f"got {getattr(a, 'dtype', type(a).__name__)} {getattr(a, 'shape', '')}")
-        for name_in, value in inputs.items():
-            if np.may_share_memory(a, value):
-                raise ValueError(f"workspace.{field} shares memory with {name_in} (copy {name_in} first)")
+        check_buffer(f"workspace.{field}", getattr(workspace, field), want, inputs)
     return workspace
 
 

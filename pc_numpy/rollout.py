@@ -9,7 +9,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_rng
+from ._checks import as_float_array, as_scalar, check_buffer, check_rng
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
 from .params import Params, check_params
@@ -191,7 +191,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
         trace = _generation(params, x, c0, h0, tau=rates["tau"], out=trace)
     else:
-        trace = _inference(params, x, c0, h0, mus=mus, xi=xi, out=trace, **rates)
+        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, out=trace)
     return trace if out is not None else _read_only(trace)
 
 
@@ -201,18 +201,7 @@ def check_out(out, dims: dict, inputs: dict, name: str = "out") -> Trace:
     if not isinstance(out, Trace):
         raise TypeError(f"{name} must be a Trace (from Trace.empty(T, B, O, S, C)), got {type(out).__name__}")
     for field, last in zip(Trace._fields, "OOSSSC"):
-        a = getattr(out, field)
-        want = (dims["T"], dims["B"], dims[last])
-        if not isinstance(a, np.ndarray) or a.dtype != np.float64 or a.shape != want:
-            raise ValueError(f"{name}.{field} must be a float64 array of shape {want}, got "
-                             f"{getattr(a, 'dtype', type(a).__name__)} {getattr(a, 'shape', '')}")
-        if not a.flags.writeable:
-            raise ValueError(f"{name}.{field} is read-only (a returned trace cannot be written over; "
-                             f"use Trace.empty)")
-        for name_in, value in inputs.items():
-            if np.may_share_memory(a, value):
-                raise ValueError(f"{name}.{field} shares memory with {name_in}: the rollout would "
-                                 f"overwrite its own input (copy {name_in} first)")
+        check_buffer(f"{name}.{field}", getattr(out, field), (dims["T"], dims["B"], dims[last]), inputs)
     return out
 
 
@@ -233,13 +222,11 @@ def _column_major(params: Params) -> Params:
     return Params(*(np.asfortranarray(p) if p.ndim == 2 else p for p in params))
 
 
-def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
-               alpha_x: float, alpha_h: float, alpha_c: float, sigma_r: float, sigma_c: float,
+def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, rates: dict,
                mus: Optional[np.ndarray], xi: Optional[np.ndarray], out: Trace) -> Trace:
-    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, each step recorded in ``out``."""
+    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, each step recorded in ``out``.
+    ``rates``: the checked ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c`` (``check_rates``)."""
     params = _column_major(params)                                       # once, before the loop
-    rates = dict(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r,
-                 sigma_c=sigma_c)
     h_post, c = h0, c0
     for t in range(x.shape[0]):
         now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)

@@ -215,7 +215,7 @@ def main(argv=None):
         numpy_b.stop()
         torch_b.stop()
     if args.json:
-        from pc_numpy._files import atomic_write
+        from pc_numpy.tools.files import atomic_write
         text = json.dumps(dict(machine=dict(python=platform.python_version(), numpy=np.__version__,
                                             torch=torch_b.info["torch"], cores=os.cpu_count(),
                                             torch_threads=torch_b.info["threads"],

@@ -12,11 +12,13 @@ from .prior import responsibilities, prior_gradient, causes_prior, log_prior
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, ForwardCache, Workspace, step_backward, backward, forward, loss_and_grads
 from .adam import Adam
-from .train import Model, TrainResult, TrainingDiverged, train, initial_values, fingerprint
-from .retrieval import RetrievalResult, retrieve, nearest_memory
-from .checkpoint import save_model, load_model
-from .letters import letters, letter_variants
-from .loaders import load_trajectories
+# The machinery around the model: protocols (training, retrieval), data, tools.
+from .protocols.model import Model, TrainResult, TrainingDiverged, fingerprint
+from .protocols.train import train, initial_values
+from .protocols.retrieval import RetrievalResult, retrieve, nearest_memory
+from .protocols.checkpoint import save_model, load_model
+from .data.letters import letters, letter_variants
+from .data.loaders import load_trajectories
 
 __all__ = [
     "Params", "init_params", "check_params",

@@ -1,6 +1,6 @@
-"""``python -m pc_numpy``: see ``pc_numpy.cli``."""
+"""``python -m pc_numpy``: see ``pc_numpy.tools.cli``."""
 import sys
 
-from .cli import main
+from .tools.cli import main
 
 sys.exit(main())

@@ -9,8 +9,8 @@ from .prior import responsibilities, prior_gradient, causes_prior, log_prior
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, loss, loss_and_grads
 from .adam import Adam
-from .train import train
-from .retrieval import retrieve
+from .protocols.train import train
+from .protocols.retrieval import retrieve
 
 __all__ = [
     "Params", "init_params", "check_params", "from_numpy",

@@ -1,4 +1,4 @@
-"""Readable failures for the coursework (``pc_numpy.exercises``); plugged in by ``conftest.py``.
+"""Readable failures for the coursework (``pc_numpy.tools.exercises``); plugged in by ``conftest.py``.
 
 In a student copy, an exercise not done yet raises
 ``NotImplementedError("Exercise N: <function>, equation (k); see tutorials/NN_....py")`` when the
@@ -10,7 +10,7 @@ and, at the end of the run, one line per exercise not done yet with the number o
 fail.  A test that fails for another reason and grades an exercise (one of its grading tests)
 gets a line naming that exercise and its equation.  Nothing changes when every test passes.
 
-In a student copy only (made by ``python -m pc_numpy.exercises build``), the active hypothesis
+In a student copy only (made by ``python -m pc_numpy.tools.exercises build``), the active hypothesis
 profile is run without its ``explain`` phase: a stub fails for every input, and explaining that
 would cost ~10 s per failing test; shrinking (the smallest failing example) is kept.
 """
@@ -49,7 +49,7 @@ def _graded_by() -> Dict[str, object]:
     global _graded_by_cache
     if _graded_by_cache is None:
         try:
-            from pc_numpy.exercises import EXERCISES
+            from pc_numpy.tools.exercises import EXERCISES
         except Exception:                                   # an old or broken copy: no hints
             EXERCISES = ()
         _graded_by_cache = {test: ex for ex in EXERCISES for test in ex.tests}
@@ -59,7 +59,7 @@ def _graded_by() -> Dict[str, object]:
 def pytest_configure(config):
     try:
         from hypothesis import Phase, settings
-        from pc_numpy.exercises import is_student_copy
+        from pc_numpy.tools.exercises import is_student_copy
     except Exception:
         return
     if is_student_copy(Path(__file__).resolve().parent.parent):
@@ -79,7 +79,7 @@ def pytest_runtest_makereport(item, call):
     if m:
         number, function, ref, tutorial = int(m.group(1)), m.group(2), m.group(3), m.group(4)
         line = (f"Exercise {number} not done yet: implement {function} ({ref}); "
-                f"read {tutorial}; check it with: python -m pc_numpy.exercises grade {number}")
+                f"read {tutorial}; check it with: python -m pc_numpy.tools.exercises grade {number}")
         report.sections.append(("exercise", line))
         _not_done.setdefault(number, (line, []))[1].append(item.nodeid)
         return

@@ -1,4 +1,4 @@
-"""Checkpoints (``pc_numpy.checkpoint``): exact round trips, every malformed file refused with a
+"""Checkpoints (``pc_numpy.protocols.checkpoint``): exact round trips, every malformed file refused with a
 ``ValueError`` that names the file, nothing unpickled, and atomic writes.
 
 Exactness: a checkpoint stores float64 arrays as raw bytes, so a round trip must be bit-identical
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import pc_numpy as pcn
-from pc_numpy.checkpoint import FORMAT, load_model, save_model
+from pc_numpy.protocols.checkpoint import FORMAT, load_model, save_model
 
 from strategies import examples, seeds
 

@@ -2,7 +2,7 @@
 message, no traceback), tiny runs that write summary.json and PNG figures, train-then-retrieve,
 the data fingerprint, and the torch backend.
 
-Most cases call ``pc_numpy.cli.main([...])`` in-process (fast); a few run ``python -m pc_numpy``
+Most cases call ``pc_numpy.tools.cli.main([...])`` in-process (fast); a few run ``python -m pc_numpy``
 in a subprocess to check the real exit code and that no traceback reaches the user.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import pc_numpy as pcn
-from pc_numpy.cli import main
+from pc_numpy.tools.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PNG = b"\x89PNG\r\n\x1a\n"

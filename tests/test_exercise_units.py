@@ -1,4 +1,4 @@
-"""Grading tests that isolate one exercise (see ``pc_numpy.exercises``): the function under test
+"""Grading tests that isolate one exercise (see ``pc_numpy.tools.exercises``): the function under test
 is called with the exercise functions *it* calls replaced by reference versions from pc_torch,
 so that, e.g., the BPTT loop (exercise 9) is graded even while the BPTT step (exercise 8) is
 still a stub.  Each compares against pc_torch on drawn inputs, float64.

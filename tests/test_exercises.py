@@ -1,4 +1,4 @@
-"""The coursework machinery (``pc_numpy.exercises``): registry, student copies, grading.
+"""The coursework machinery (``pc_numpy.tools.exercises``): registry, student copies, grading.
 
 (a) the registry and the markers in the source match one to one;
 (b) ``build`` writes a student copy that imports and has a stub per exercise;
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from pc_numpy import exercises as ex
+from pc_numpy.tools import exercises as ex
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(ex.is_student_copy(ROOT),
@@ -284,7 +284,7 @@ def test_bad_markers_name_file_and_line(tmp_path, text, line, words):
 
 def test_bad_markers_on_the_command_line_exit_2_without_traceback(tmp_path):
     root = _fake_project(tmp_path, f"def f():\n    x = 1\n    {BEGIN}\n    return x\n")
-    done = _run(["-m", "pc_numpy.exercises", "build", str(tmp_path / "out"), "--root", str(root)],
+    done = _run(["-m", "pc_numpy.tools.exercises", "build", str(tmp_path / "out"), "--root", str(root)],
                 ROOT, timeout=60)
     assert done.returncode == 2
     assert "pc_numpy/bad.py:3:" in done.stderr and "unterminated" in done.stderr
@@ -299,7 +299,7 @@ def test_build_refuses_a_non_empty_folder(snapshot, tmp_path):
     (target / "keep.txt").write_text("mine")
     with pytest.raises(ex.ExerciseError, match="not an empty folder"):
         ex.build(target, root=snapshot)
-    done = _run(["-m", "pc_numpy.exercises", "build", str(target), "--root", str(snapshot)],
+    done = _run(["-m", "pc_numpy.tools.exercises", "build", str(target), "--root", str(snapshot)],
                 ROOT, timeout=60)
     assert done.returncode == 2 and "not an empty folder" in done.stderr
     assert "Traceback" not in done.stderr
@@ -315,7 +315,7 @@ def test_missing_tests_folder_is_named(tmp_path):
 
 # ----------------------------------------------------------------------------- (g)
 def test_list_prints_every_exercise():
-    done = _run(["-m", "pc_numpy.exercises", "list"], ROOT, timeout=60)
+    done = _run(["-m", "pc_numpy.tools.exercises", "list"], ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     for e in ex.EXERCISES:
         row = next((line for line in done.stdout.splitlines()
@@ -327,11 +327,11 @@ def test_list_prints_every_exercise():
 
 
 def test_grade_runs_the_grading_tests(full_copy):
-    done = _run(["-m", "pc_numpy.exercises", "grade", "2", "--", "-p", "no:cacheprovider"],
+    done = _run(["-m", "pc_numpy.tools.exercises", "grade", "2", "--", "-p", "no:cacheprovider"],
                 full_copy)
     assert done.returncode == 1, done.stdout[-3000:]
     assert "tests/test_equations.py::test_prediction_2" in done.stdout
     assert "Exercise 2 not done yet: implement prediction" in done.stdout
     assert "Exercise 2 NOT YET" in done.stdout
-    done = _run(["-m", "pc_numpy.exercises", "grade", "99"], full_copy, timeout=60)
+    done = _run(["-m", "pc_numpy.tools.exercises", "grade", "99"], full_copy, timeout=60)
     assert done.returncode == 2 and "no exercise 99" in done.stderr

@@ -24,7 +24,7 @@ import torch
 
 import pc_numpy as pcn
 import pc_torch as pct
-from pc_numpy.retrieval import nearest_memory, summarise
+from pc_numpy.protocols.retrieval import nearest_memory, summarise
 
 NAMES = ["a", "e", "m", "o", "v"]
 

@@ -12,11 +12,11 @@ import sys
 import numpy as np
 import pytest
 
-from pc_numpy.letters import (LABELS, letter_variants, letters, normalisation_frame,
+from pc_numpy.data.letters import (LABELS, letter_variants, letters, normalisation_frame,
                               normalisation_scale, normalise)
 
-# the module (``pc_numpy.letters`` as an attribute is the function letters(), re-exported)
-L = importlib.import_module("pc_numpy.letters")
+# the module (``pc_numpy.data.letters`` as an attribute is the function letters(), re-exported)
+L = importlib.import_module("pc_numpy.data.letters")
 
 EXPECTED_LABELS = ["a", "b", "c", "d", "e", "g", "h", "l", "m", "n",
                    "o", "p", "q", "r", "s", "u", "v", "w", "y", "z"]
@@ -212,14 +212,14 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def test_import_does_not_need_matplotlib():
-    code = ("import sys, pc_numpy.letters, pc_numpy.loaders, pc_numpy.plots; "
+    code = ("import sys, pc_numpy.data.letters, pc_numpy.data.loaders, pc_numpy.tools.plots; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_plot_letters_writes_png(tmp_path, data_labels):
     pytest.importorskip("matplotlib")
-    from pc_numpy.plots import plot_letters
+    from pc_numpy.tools.plots import plot_letters
     data, labels = data_labels
     out = tmp_path / "letters.png"
     assert plot_letters(data, labels, out, title="test") == str(out)

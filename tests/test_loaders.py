@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pc_numpy.letters import TARGET_RMS
-from pc_numpy.loaders import SUPPORTED_EXTENSIONS, load_trajectories
+from pc_numpy.data.letters import TARGET_RMS
+from pc_numpy.data.loaders import SUPPORTED_EXTENSIONS, load_trajectories
 
 FAST = settings(max_examples=25, deadline=None)
 

@@ -30,9 +30,9 @@ from hypothesis import given, strategies as st
 import pc_numpy as pcn
 import pc_torch as pct
 
-np_train = importlib.import_module("pc_numpy.train")      # the module (pc_numpy.train is the function)
-torch_train = importlib.import_module("pc_torch.train")
-from pc_numpy.checkpoint import load_model, save_model
+np_train = importlib.import_module("pc_numpy.protocols.train")      # the module (pc_numpy.train is the function)
+torch_train = importlib.import_module("pc_torch.protocols.train")
+from pc_numpy.protocols.checkpoint import load_model, save_model
 
 from strategies import examples, seeds
 from test_bad_input import names_argument

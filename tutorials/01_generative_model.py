@@ -244,11 +244,11 @@ print("prediction and output_error match (2) and (3)")
 # for every sequence: with $C = 2$, every point of the plane is a different bias, and so a
 # different trajectory.
 #
-# Training (BPTT and Adam, `pc_numpy.train`, file `pc_numpy/train.py`) learns the five weights
+# Training (BPTT and Adam, `pc_numpy.train`, file `pc_numpy/protocols/train.py`) learns the five weights
 # *and* one $c_0$ row per training letter, so that generating from that row reproduces the
 # letter. The learned rows are the network's **memories** `mus` (one per letter, shape `(P, C)`
 # with $P$ = number of letters). We train a small model on the 20 embedded letters
-# (`pc_numpy.letters`, file `pc_numpy/letters.py`).
+# (`pc_numpy.data.letters`, file `pc_numpy/data/letters.py`).
 
 # %%
 data, labels = pcn.letters()                  # data (N, T, O): 20 letters, 60 steps, (x, y)

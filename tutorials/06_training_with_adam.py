@@ -19,7 +19,7 @@
 # gradient by BPTT (`pc_numpy.loss_and_grads`). This tutorial adds the optimiser, Adam with L2
 # weight decay, written by hand in `pc_numpy/adam.py` (`pc_numpy.Adam`), checks it against
 # `torch.optim.Adam`, and then trains the network on the 20 embedded letters with
-# `pc_numpy.train` (`pc_numpy/train.py`). What training leaves behind is the subject of
+# `pc_numpy.train` (`pc_numpy/protocols/train.py`). What training leaves behind is the subject of
 # tutorial 07: one learned hidden cause $c_0$ per letter, a **memory**.
 #
 # Run it as a script (`python tutorials/06_training_with_adam.py`; `PC_FAST=1` for a small, quick
@@ -157,7 +157,7 @@ assert adamw_rel > 1e-8
 # %% [markdown]
 # ## 3. Training on the letters: `pc_numpy.train`
 #
-# `pcn.train(data, labels, ...)` (file `pc_numpy/train.py`) is the protocol of DESIGN §3 in one
+# `pcn.train(data, labels, ...)` (file `pc_numpy/protocols/train.py`) is the protocol of DESIGN §3 in one
 # loop. It draws the starting values from `numpy.random.default_rng(seed)`
 # (`pcn.initial_values`: `init_params`, then $c_0 \sim 0.01\,N(0,1)$ with one row per sequence,
 # then one $h_0 \sim N(0,1)$ shared by all sequences and held fixed), and then, each
@@ -255,7 +255,7 @@ tc.savefig(fig, "06_generations")
 #
 # ## 4. The two backends train identically
 #
-# `pc_torch.train` (file `pc_torch/train.py`) is the same protocol with autograd gradients and
+# `pc_torch.train` (file `pc_torch/protocols/train.py`) is the same protocol with autograd gradients and
 # `torch.optim.Adam`, and it starts from the same `pcn.initial_values` for the same seed. So the
 # two loss histories must agree, up to rounding that grows slowly as Adam amplifies it (a tiny
 # gradient difference can change $d / \sqrt{v}$ of an entry whose gradient is near zero). Over

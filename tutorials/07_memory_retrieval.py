@@ -20,7 +20,7 @@
 # $(P, C)$, one per letter). This tutorial runs the experiment of DESIGN §4: show the network a
 # letter, start the hidden causes $c$ at a random point, and let predictive-coding inference,
 # equations (4)-(8) of tutorials 02-04, move $c$. Does $c$ end at the memory of the letter shown?
-# We run it end to end with `pc_numpy.retrieve` (file `pc_numpy/retrieval.py`), look at the
+# We run it end to end with `pc_numpy.retrieve` (file `pc_numpy/protocols/retrieval.py`), look at the
 # paths $c$ takes, and explain why it works: the prior (8) snaps $c$ onto a memory, and the
 # noise (7) is large exactly when that memory is the wrong one.
 #
@@ -303,7 +303,7 @@ assert conf.sum() == P * R and np.trace(conf) == hit.sum()
 #
 # The targets so far were the very sequences the memories were trained on. A harder test: new
 # handwritten-like instances of the same letters, which the network has never seen
-# (`pcn.letter_variants(rng, 1)`, file `pc_numpy/letters.py`: jittered control points, slant,
+# (`pcn.letter_variants(rng, 1)`, file `pc_numpy/data/letters.py`: jittered control points, slant,
 # size and pen speed; one instance per letter, letter-major). Each variant should retrieve the
 # memory of its letter, so we pass `target_ids`, the index of that memory.
 
@@ -325,7 +325,7 @@ assert unseen.final_accuracy >= 2 * chance, unseen.final_accuracy
 #
 # * The memories are the learned rows of $c_0$. Retrieval shows a letter, starts $c$ at random
 #   and alternates inference rollouts (equations (1)-(8)) with generation rollouts that measure
-#   the error: `pc_numpy.retrieve` in `pc_numpy/retrieval.py`.
+#   the error: `pc_numpy.retrieve` in `pc_numpy/protocols/retrieval.py`.
 # * The prior (8) alone pulls $c$ onto the nearest memory within a trial (about half the distance
 #   per step), so by itself it would only find the memory nearest the random start.
 # * The noise (7) and the bottom-up step (6) scale with the hidden error, which is small on the

@@ -67,7 +67,7 @@ def savefig(fig, name: str, dpi: int = DPI) -> Path:
     """Save ``fig`` as ``<figure_dir()>/<name>.png`` (atomic write) and print the path.
 
     Inside a notebook the figure is also displayed; in a script it is closed after saving."""
-    from pc_numpy._files import atomic_write
+    from pc_numpy.tools.files import atomic_write
 
     path = figure_dir() / f"{name}.png"
     buf = io.BytesIO()

@@ -1,6 +1,6 @@
-"""Training by BPTT with autograd and ``torch.optim.Adam`` (mirrors ``pc_numpy.train``).
+"""Training by BPTT with autograd and ``torch.optim.Adam`` (mirrors ``pc_numpy.protocols.train``).
 
-Same protocol, same defaults, same starting values (``pc_numpy.train.initial_values`` with the
+Same protocol, same defaults, same starting values (``pc_numpy.protocols.train.initial_values`` with the
 same seed), so the two backends can be compared step by step.  Returns a ``pc_numpy`` ``Model``
 (NumPy arrays), so checkpoints, retrieval and figures work with either backend.
 """
@@ -12,13 +12,13 @@ import numpy as np
 import torch
 
 from pc_numpy.params import Params as NumpyParams
-from pc_numpy.progress import Progress
-from pc_numpy.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data, check_run_args,
+from pc_numpy.tools.progress import Progress
+from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data, check_run_args,
                             check_labels, check_training_args, diverged, finish_training,
                             fingerprint, initial_values)
-from .adam import Adam
-from .bptt import loss
-from .params import Params
+from ..adam import Adam
+from ..bptt import loss
+from ..params import Params
 
 
 def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: float = 50.0,
@@ -28,7 +28,7 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
           device=None) -> TrainResult:
     """``pc_numpy.train`` with gradients from autograd and ``torch.optim.Adam``.
 
-    ``data (N, T, O)``; see ``pc_numpy.train.train`` for every argument.  ``dtype`` and
+    ``data (N, T, O)``; see ``pc_numpy.protocols.train.train`` for every argument.  ``dtype`` and
     ``device`` choose where the tensors live (float64 on the CPU by default).
     """
     data = check_data(data)

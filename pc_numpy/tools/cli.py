@@ -20,7 +20,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ._files import atomic_write
+from .files import atomic_write
 
 
 class UsageError(Exception):
@@ -119,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_data(args):
-    from .letters import letters
-    from .loaders import load_trajectories
+    from ..data.letters import letters
+    from ..data.loaders import load_trajectories
     if args.data is None:
         data, labels = letters()
         source = "embedded letters"
@@ -150,7 +150,7 @@ def _targets(args, data, labels, model):
     if getattr(args, "variants", None):
         if args.data is not None:
             raise UsageError("--variants works with the embedded letters only (drop --data)")
-        from .letters import letter_variants
+        from ..data.letters import letter_variants
         variants, vlabels = letter_variants(np.random.default_rng(args.seed + 1), args.variants)
         index = {lab: i for i, lab in enumerate(model.labels)}
         return variants, np.array([index[lab] for lab in vlabels]), "variants"
@@ -168,7 +168,7 @@ def _say(args, text: str) -> None:
 
 def run_train(args, data, labels, source, out: Path) -> dict:
     from . import plots
-    from .rollout import generate
+    from ..rollout import generate
     backend = _backend(args.backend)
     _say(args, f"training on {data.shape[0]} sequences of {data.shape[1]} steps ({source}), "
                f"backend {args.backend}, {args.iterations} iterations, seed {args.seed}")
@@ -224,7 +224,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "letters":
-            from .letters import main as letters_main
+            from ..data.letters import main as letters_main
             return letters_main([args.png] + (["--variants", str(args.variants), "--seed", str(args.seed)]
                                               if args.variants else []))
         out = Path(args.out)
@@ -244,8 +244,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             figures = info.pop("figures")
             summary.update(info)
         else:
-            from .checkpoint import load_model
-            from .train import fingerprint
+            from ..protocols.checkpoint import load_model
+            from ..protocols.model import fingerprint
             try:
                 model = load_model(args.checkpoint)
             except (ValueError, FileNotFoundError) as exc:

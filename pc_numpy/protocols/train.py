@@ -8,78 +8,20 @@ unless ``learn_h0=True``.
 """
 from __future__ import annotations
 
-import hashlib
-import numbers
 import os
 import time
-from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
-from .adam import Adam
-from .bptt import Workspace, loss_and_grads
-from .params import Params, init_params
-from .progress import Progress
+from .._checks import as_scalar
+from ..adam import Adam
+from ..bptt import Workspace, loss_and_grads
+from ..params import Params, init_params
+from ..tools.progress import Progress
+from .checkpoint import save_model
+from .model import Model, TrainResult, TrainingDiverged, check_data, check_labels, fingerprint
 
 PARAM_NAMES = Params._fields                     # ("w_o", "b_o", "w_c", "w_r", "b_r")
-
-
-class Model(NamedTuple):
-    """A trained network and its memories: everything retrieval and a checkpoint need.
-
-    where
-        params           : Params  ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
-        mus              : (P, C)  the learned ``c0`` rows, one memory per training sequence
-        h0               : (S,)    the initial hidden state shared by all sequences
-        tau              : float   time constant
-        labels           : tuple of P strings, the name of each memory (e.g. its letter)
-        data_fingerprint : str     SHA-256 of the training data (float64 bytes and shape)
-    """
-    params: Params
-    mus: np.ndarray
-    h0: np.ndarray
-    tau: float
-    labels: tuple
-    data_fingerprint: str
-
-
-class TrainResult(NamedTuple):
-    """``model``; ``losses (iterations,)`` the loss before each update; ``seconds`` of training."""
-    model: Model
-    losses: np.ndarray
-    seconds: float
-
-
-class TrainingDiverged(ValueError):
-    """The loss or a gradient became NaN or inf: the learning rate is probably too high."""
-
-
-def fingerprint(data: np.ndarray) -> str:
-    """SHA-256 of a data set (its float64 bytes and its shape), to tie a model to its data."""
-    data = np.ascontiguousarray(check_data(data), dtype=np.float64)
-    h = hashlib.sha256(repr(data.shape).encode())
-    h.update(data.tobytes())
-    return h.hexdigest()
-
-
-def check_data(data, name: str = "data") -> np.ndarray:
-    """A data set of sequences ``(N, T, O)``, finite float64, at least one sequence of one step."""
-    return as_float_array(name, data, (None, None, None))
-
-
-def check_labels(labels, n: int) -> tuple:
-    """``labels``: ``None`` (then ``'0', '1', ...``) or ``n`` strings (ints are converted)."""
-    if labels is None:
-        return tuple(str(i) for i in range(n))
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)):
-        raise TypeError(f"labels must be a sequence of {n} strings, got {type(labels).__name__}")
-    if len(labels) != n:
-        raise ValueError(f"labels must have one entry per sequence ({n}), got {len(labels)}")
-    bad = [v for v in labels if isinstance(v, (bool, np.bool_)) or not isinstance(v, (str, numbers.Integral))]
-    if bad:
-        raise TypeError(f"labels must be strings or integers, got {type(bad[0]).__name__} {bad[0]!r:.40}")
-    return tuple(str(v) for v in labels)
 
 
 def initial_values(n_sequences: int, output_dim: int, *, states_dim: int, causes_dim: int,
@@ -214,7 +156,6 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
 
 def _save_if_finite(path, model: Model, iteration: int, lr: float, what: str = "a parameter") -> None:
     """Save ``model`` to ``path`` unless a value is NaN/inf (then the last good file stays)."""
-    from .checkpoint import save_model
     if not all(np.isfinite(a).all() for a in (*model.params, model.mus, model.h0)):
         raise diverged(iteration, what, lr)
     if path is not None:

@@ -18,11 +18,10 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_rng
-from .params import check_params
-from .progress import Progress
-from .rollout import Trace, check_rates, rollout
-from .train import Model, check_data
+from .._checks import as_float_array, as_scalar, check_rng
+from ..rollout import Trace, check_rates, rollout
+from ..tools.progress import Progress
+from .model import Model, check_data, check_model
 
 RETRIEVAL_RATES = dict(alpha_x=0.1, alpha_h=0.019, alpha_c=0.0085, sigma_r=2.6, sigma_c=0.096)
 
@@ -68,26 +67,6 @@ def nearest_memory(c: np.ndarray, mus: np.ndarray, *, check: bool = True) -> np.
         c = as_float_array("c", c, ("B", "C"), dims)
     diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
     return np.einsum("bpc,bpc->bp", diff, diff).argmin(axis=1)                            # (B,)
-
-
-def check_model(model) -> Model:
-    """Check a ``Model`` field by field (shapes agree, finite, ``tau >= 1``, ``P`` labels) and
-    return it with float64 arrays; the messages name the field (``model.mus``, ``model.params.w_r``)."""
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a Model (from train or load_model), got {type(model).__name__}")
-    dims: dict = {}
-    params = check_params(model.params, dims, name="model.params")
-    mus = as_float_array("model.mus", model.mus, ("P", "C"), dims)                        # (P, C)
-    h0 = as_float_array("model.h0", model.h0, ("S",), dims)                               # (S,)
-    tau = as_scalar("model.tau", model.tau, low=1)
-    P = mus.shape[0]
-    labels = model.labels
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, (tuple, list)) or len(labels) != P \
-            or not all(isinstance(v, str) for v in labels):
-        raise ValueError(f"model.labels must be {P} strings (one per memory), got {labels!r:.80}")
-    if not isinstance(model.data_fingerprint, str):
-        raise TypeError(f"model.data_fingerprint must be a str, got {type(model.data_fingerprint).__name__}")
-    return Model(params, mus, h0, tau, tuple(labels), model.data_fingerprint)
 
 
 def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials, radius, rates):

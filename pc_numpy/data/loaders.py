@@ -68,7 +68,7 @@ def load_trajectories(path, *, steps: int = STEPS, dims: Sequence[int] = (0, 1)
           (1) trim     drop trailing steps where every dimension is 0 or missing (padding)
           (2) position p[t] = sum_{k <= t} v[k]                  (cumulative sum)
           (3) resample q[j] = p at time (j / (steps - 1)) * (L - 1), linear interpolation
-          (4) normalise the whole set with :func:`pc_numpy.letters.normalise`
+          (4) normalise the whole set with :func:`pc_numpy.data.letters.normalise`
 
       where ``v`` (L, len(dims)) are the velocities left after (1), ``L >= 2``, and (4) moves
       each case to start at the origin, removes the mean of the whole set and divides the set

@@ -10,10 +10,10 @@ at the marker's indentation; everything else is copied byte for byte.  The stude
 the bodies back, and the same property tests that verify the solution against the PyTorch
 autograd twin grade the student's code.
 
-    python -m pc_numpy.exercises list                      # every exercise: equation, function, check
-    python -m pc_numpy.exercises build DIR [--only N ...]  # a student copy of the project in DIR
-    python -m pc_numpy.exercises grade N [--root DIR]      # run exercise N's grading tests
-    python -m pc_numpy.exercises grade all [--root DIR]    # every exercise, one verdict per line
+    python -m pc_numpy.tools.exercises list                      # every exercise: equation, function, check
+    python -m pc_numpy.tools.exercises build DIR [--only N ...]  # a student copy of the project in DIR
+    python -m pc_numpy.tools.exercises grade N [--root DIR]      # run exercise N's grading tests
+    python -m pc_numpy.tools.exercises grade all [--root DIR]    # every exercise, one verdict per line
 
 ``grade`` runs ``python -m pytest <the exercise's tests>`` in the project root (the parent of
 the ``pc_numpy`` package imported, or ``--root``); arguments after ``--`` go to pytest, e.g.
@@ -47,7 +47,7 @@ TOP_FILES = ("setup.cfg", "pyproject.toml", "README.md")
 IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints")
 SHEET = "tutorials/EXERCISES.md"
 # The first line of the EXERCISES.md that ``build`` writes at the top of a student copy.
-STUDENT_COPY_STAMP = "<!-- student copy made by: python -m pc_numpy.exercises build -->"
+STUDENT_COPY_STAMP = "<!-- student copy made by: python -m pc_numpy.tools.exercises build -->"
 
 _BEGIN = "# BEGIN" + " SOLUTION"      # spelled in two parts so that this file holds no marker
 _END = "# END" + " SOLUTION"
@@ -149,7 +149,7 @@ class Marker(NamedTuple):
 # ------------------------------------------------------------------------------ the project
 def project_root() -> Path:
     """The project root: the folder that holds the ``pc_numpy`` package imported."""
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]           # pc_numpy/tools/exercises.py -> the root
 
 
 def check_project(root: Path, need: Sequence[str] = ("pc_numpy", "tests", "tutorials")) -> Path:
@@ -191,7 +191,7 @@ def stub_message(ex: Exercise, root: Optional[Path] = None) -> str:
 
 
 def grading_command(ex: Exercise) -> str:
-    return f"python -m pc_numpy.exercises grade {ex.number}"
+    return f"python -m pc_numpy.tools.exercises grade {ex.number}"
 
 
 def pytest_command(ex: Exercise) -> str:
@@ -358,7 +358,7 @@ def check_registry(markers: Sequence[Marker]) -> Dict[int, Marker]:
     for m in markers:
         if (m.path, m.function) not in registered:
             problems.append(f"{m.path}:{m.begin}: the marked body of {m.function} is not in "
-                            f"pc_numpy.exercises.EXERCISES")
+                            f"pc_numpy.tools.exercises.EXERCISES")
     numbers = [ex.number for ex in EXERCISES]
     if len(set(numbers)) != len(numbers):
         problems.append(f"exercise numbers repeat: {numbers}")
@@ -385,9 +385,9 @@ def _copy_readme(root: Path, stubbed: Sequence[Exercise]) -> str:
              f"This copy of the project has {len(stubbed)} function bodies to write: each raises "
              "`NotImplementedError` until you replace it by the equation it names. The sheet, "
              f"with the equations, shapes and hints, is [{SHEET}]({SHEET}).", "",
-             "    python -m pc_numpy.exercises list       # what to do, where, and how it is checked",
-             "    python -m pc_numpy.exercises grade N    # run exercise N's tests",
-             "    python -m pc_numpy.exercises grade all  # one verdict per exercise",
+             "    python -m pc_numpy.tools.exercises list       # what to do, where, and how it is checked",
+             "    python -m pc_numpy.tools.exercises grade N    # run exercise N's tests",
+             "    python -m pc_numpy.tools.exercises grade all  # one verdict per exercise",
              "    python -m pytest                        # the whole test suite", "",
              format_table(root), ""]
     if done:
@@ -506,7 +506,7 @@ def grade_all(*, root: Optional[Path] = None, pytest_args: Sequence[str] = ()) -
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pc_numpy.exercises",
+        prog="python -m pc_numpy.tools.exercises",
         description="Coursework: exercises made from the solution code, graded by the property "
                     "tests (sheet: tutorials/EXERCISES.md).")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -27,7 +27,7 @@ where ``kappa_0 = 1`` (a radius of one x-height), ``taper(s) = max(0.2, min(1, d
 
 :func:`letters` returns the 20 canonical letters, :func:`letter_variants` new handwritten-like
 instances of each (jittered control points, slant, size and speed), in the same coordinates.
-``python -m pc_numpy.letters OUT.png`` draws them (see :func:`main`).
+``python -m pc_numpy.data.letters OUT.png`` draws them (see :func:`main`).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_rng
+from .._checks import as_float_array, as_scalar, check_rng
 
 __all__ = ["LABELS", "STEPS", "letters", "letter_variants", "normalise", "normalisation_frame",
            "normalisation_scale", "stroke_to_trajectory"]
@@ -371,21 +371,21 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
 
 
 # ----------------------------------------------------------------------------------------------
-# command line: python -m pc_numpy.letters OUT.png [--variants N --seed S]
+# command line: python -m pc_numpy.data.letters OUT.png [--variants N --seed S]
 # ----------------------------------------------------------------------------------------------
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Draw the 20 letters to a PNG: ``python -m pc_numpy.letters docs/letters.png``.
+    """Draw the 20 letters to a PNG: ``python -m pc_numpy.data.letters docs/letters.png``.
 
     With ``--variants N --seed S``, N variants of each letter are drawn faintly in its panel.
     """
-    parser = argparse.ArgumentParser(prog="python -m pc_numpy.letters",
+    parser = argparse.ArgumentParser(prog="python -m pc_numpy.data.letters",
                                      description="Plot the embedded handwritten letters.")
     parser.add_argument("out", help="PNG file to write")
     parser.add_argument("--variants", type=int, default=0, help="variants per letter to overlay")
     parser.add_argument("--seed", type=int, default=0, help="seed of the variants")
     parser.add_argument("--dpi", type=int, default=80)
     args = parser.parse_args(argv)
-    from .plots import plot_letters
+    from ..tools.plots import plot_letters
     data, labels = letters()
     variants = None
     if args.variants > 0:

@@ -1,4 +1,4 @@
-"""Memory retrieval in PyTorch (mirrors ``pc_numpy.retrieval``; see it for the protocol)."""
+"""Memory retrieval in PyTorch (mirrors ``pc_numpy.protocols.retrieval``; see it for the protocol)."""
 from __future__ import annotations
 
 import time
@@ -8,11 +8,12 @@ import numpy as np
 import torch
 
 from pc_numpy._checks import as_scalar
-from pc_numpy.progress import Progress
-from pc_numpy.retrieval import RetrievalResult, check_model, check_retrieval_args, summarise
-from ._checks import check_generator
-from .params import Params
-from .rollout import rollout
+from pc_numpy.protocols.model import check_model
+from pc_numpy.protocols.retrieval import RetrievalResult, check_retrieval_args, summarise
+from pc_numpy.tools.progress import Progress
+from .._checks import check_generator
+from ..params import Params
+from ..rollout import rollout
 
 
 @torch.no_grad()

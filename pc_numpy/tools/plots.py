@@ -12,8 +12,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._checks import as_float_array
-from ._files import atomic_write
+from .._checks import as_float_array
+from .files import atomic_write
 
 __all__ = ["plot_letters", "plot_loss", "plot_generations", "plot_causes",
            "plot_retrieval_paths", "plot_retrieval_curves", "plot_confusion"]
@@ -95,7 +95,7 @@ def plot_letters(data, labels: Sequence[str], path, *, title: Optional[str] = No
 
 
 def _save_atomically(fig, path, dpi: int) -> None:
-    """Save ``fig`` as a PNG at ``path``, whole or not at all (``pc_numpy._files.atomic_write``)."""
+    """Save ``fig`` as a PNG at ``path``, whole or not at all (``pc_numpy.tools.files.atomic_write``)."""
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_write
-from .params import Params
-from .train import Model
+from ..params import Params
+from ..tools.files import atomic_write
+from .model import Model, check_model
 
 FORMAT = "pc-rnn-hc-a/1"
 _FLOAT_KEYS = {"w_o": ("O", "S"), "b_o": ("O",), "w_c": ("S", "C"), "w_r": ("S", "S"),
@@ -32,7 +32,6 @@ _KEYS = set(_FLOAT_KEYS) | {"labels", "data_fingerprint", "format"}
 
 def save_model(path, model: Model) -> None:
     """Save ``model`` to ``path`` (``.npz``), atomically.  See the module docstring for the keys."""
-    from .retrieval import check_model
     model = check_model(model)              # never write a file that load_model would refuse
     arrays = dict(model.params._asdict(), mus=model.mus, h0=model.h0,
                   tau=np.float64(model.tau), labels=np.array(model.labels, dtype=str),

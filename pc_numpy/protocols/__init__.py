@@ -1,0 +1,1 @@
+"""The protocols around the model: training by BPTT, memory retrieval, checkpoints (README, "Layout")."""

@@ -1,0 +1,93 @@
+"""The trained model as a record: what training produces and retrieval, studies and checkpoints read.
+
+``Model`` holds a trained network and its memories; ``check_model`` checks one field by field;
+``fingerprint`` ties a model to the data it was trained on.  (Kept apart from ``train`` and
+``retrieval`` so that neither imports the other, nor does ``checkpoint`` import either.)
+"""
+from __future__ import annotations
+
+import hashlib
+import numbers
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .._checks import as_float_array, as_scalar
+from ..params import Params, check_params
+
+
+class Model(NamedTuple):
+    """A trained network and its memories: everything retrieval and a checkpoint need.
+
+    where
+        params           : Params  ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
+        mus              : (P, C)  the learned ``c0`` rows, one memory per training sequence
+        h0               : (S,)    the initial hidden state shared by all sequences
+        tau              : float   time constant
+        labels           : tuple of P strings, the name of each memory (e.g. its letter)
+        data_fingerprint : str     SHA-256 of the training data (float64 bytes and shape)
+    """
+    params: Params
+    mus: np.ndarray
+    h0: np.ndarray
+    tau: float
+    labels: tuple
+    data_fingerprint: str
+
+
+class TrainResult(NamedTuple):
+    """``model``; ``losses (iterations,)`` the loss before each update; ``seconds`` of training."""
+    model: Model
+    losses: np.ndarray
+    seconds: float
+
+
+class TrainingDiverged(ValueError):
+    """The loss or a gradient became NaN or inf: the learning rate is probably too high."""
+
+
+def fingerprint(data: np.ndarray) -> str:
+    """SHA-256 of a data set (its float64 bytes and its shape), to tie a model to its data."""
+    data = np.ascontiguousarray(check_data(data), dtype=np.float64)
+    h = hashlib.sha256(repr(data.shape).encode())
+    h.update(data.tobytes())
+    return h.hexdigest()
+
+
+def check_data(data, name: str = "data") -> np.ndarray:
+    """A data set of sequences ``(N, T, O)``, finite float64, at least one sequence of one step."""
+    return as_float_array(name, data, (None, None, None))
+
+
+def check_labels(labels, n: int) -> tuple:
+    """``labels``: ``None`` (then ``'0', '1', ...``) or ``n`` strings (ints are converted)."""
+    if labels is None:
+        return tuple(str(i) for i in range(n))
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)):
+        raise TypeError(f"labels must be a sequence of {n} strings, got {type(labels).__name__}")
+    if len(labels) != n:
+        raise ValueError(f"labels must have one entry per sequence ({n}), got {len(labels)}")
+    bad = [v for v in labels if isinstance(v, (bool, np.bool_)) or not isinstance(v, (str, numbers.Integral))]
+    if bad:
+        raise TypeError(f"labels must be strings or integers, got {type(bad[0]).__name__} {bad[0]!r:.40}")
+    return tuple(str(v) for v in labels)
+
+
+def check_model(model) -> Model:
+    """Check a ``Model`` field by field (shapes agree, finite, ``tau >= 1``, ``P`` labels) and
+    return it with float64 arrays; the messages name the field (``model.mus``, ``model.params.w_r``)."""
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a Model (from train or load_model), got {type(model).__name__}")
+    dims: dict = {}
+    params = check_params(model.params, dims, name="model.params")
+    mus = as_float_array("model.mus", model.mus, ("P", "C"), dims)                        # (P, C)
+    h0 = as_float_array("model.h0", model.h0, ("S",), dims)                               # (S,)
+    tau = as_scalar("model.tau", model.tau, low=1)
+    P = mus.shape[0]
+    labels = model.labels
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (tuple, list)) or len(labels) != P \
+            or not all(isinstance(v, str) for v in labels):
+        raise ValueError(f"model.labels must be {P} strings (one per memory), got {labels!r:.80}")
+    if not isinstance(model.data_fingerprint, str):
+        raise TypeError(f"model.data_fingerprint must be a str, got {type(model.data_fingerprint).__name__}")
+    return Model(params, mus, h0, tau, tuple(labels), model.data_fingerprint)

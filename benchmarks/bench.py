@@ -4,12 +4,12 @@
     python benchmarks/bench.py --quick         # the experiment's size only (~30 s)
     python benchmarks/bench.py --json out.json # also write the numbers as JSON
 
-Three workloads, as in the experiment (DESIGN §3-§4):
+Three workloads, as in the experiment (docs/model.md §3-§4):
   * one training iteration, as ``train`` runs it: forward, gradients (BPTT by hand with the
-    reused ``Workspace`` / autograd), one Adam step, with B = number of training sequences;
+    autograd), one Adam step, with B = number of training sequences;
   * ``loss_and_grads`` alone, called plainly (new arrays at every call);
   * one retrieval trial, as ``retrieve`` runs it: an inference rollout with (4)-(8) on, then a
-    generation rollout (B runs; pc_numpy writes both into traces reused from trial to trial).
+    generation rollout (B runs).
 
 Each backend runs in its own worker process, as a user runs it: the NumPy worker never imports
 torch.  (In one process, torch's own allocations change how glibc's malloc hands memory back to
@@ -58,12 +58,11 @@ def numpy_workload(name, T, B, S):
     if name == "train iteration":
         names = list(pcn.Params._fields) + ["c0"]
         opt = pcn.Adam({k: start[k] for k in names})
-        work = pcn.Workspace.empty(T, B, O, S, C)
 
         def train_iteration():
             v = opt.values
             _, grads = pcn.loss_and_grads(pcn.Params(*(v[k] for k in pcn.Params._fields)), x, v["c0"],
-                                          h0, tau=TAU, workspace=work)
+                                          h0, tau=TAU)
             g = grads._asdict()
             opt.step({k: g[k] for k in names})
         return train_iteration
@@ -73,11 +72,10 @@ def numpy_workload(name, T, B, S):
         return lambda: pcn.loss_and_grads(params, x, start["c0"], h0, tau=TAU)
 
     rng = np.random.default_rng(1)
-    inference_trace, generation_trace = pcn.Trace.empty(T, B, O, S, C), pcn.Trace.empty(T, B, O, S, C)
 
     def retrieval_trial():
-        trace = pcn.rollout(params, x, c, h0, tau=TAU, mus=mus, rng=rng, out=inference_trace, **RATES)
-        gen = pcn.rollout(params, x, trace.c[-1].copy(), h0, tau=TAU, out=generation_trace)
+        trace = pcn.rollout(params, x, c, h0, tau=TAU, mus=mus, rng=rng, **RATES)
+        gen = pcn.rollout(params, x, trace.c[-1].copy(), h0, tau=TAU)
         np.linalg.norm(gen.error, axis=2).mean(axis=0)
     return retrieval_trial
 
@@ -124,7 +122,11 @@ def block_seconds(fn, calls):
 
 
 def worker(backend, threads, conn):
-    """Runs in its own process: builds workloads and times blocks of calls on request."""
+    """Runs in its own process: builds workloads and times blocks of calls on request.  Both
+    backends keep freed memory in the process (``keep_freed_memory``), as ``python -m pc_numpy``
+    does."""
+    from pc_numpy.tools.allocator import keep_freed_memory
+    keep_freed_memory()
     if backend == "torch":
         import torch
         torch.set_num_threads(threads)

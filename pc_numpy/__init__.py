@@ -1,4 +1,4 @@
-"""PC-RNN-HC-A by hand in NumPy: every equation of DESIGN §2-§3 written out, NumPy only.
+"""PC-RNN-HC-A by hand in NumPy: every equation of docs/model.md §2-§3 written out, NumPy only.
 
     import pc_numpy as pcn
     params = pcn.init_params(causes_dim, states_dim, output_dim, rng)
@@ -8,9 +8,9 @@
 from .params import Params, init_params, check_params
 from .generative import hidden_prior, prediction, output_error
 from .inference import hidden_posterior, hidden_error, causes_bottom_up, causes_noise
-from .prior import responsibilities, prior_gradient, causes_prior, log_prior
+from .prior import prior_logits, responsibilities, prior_gradient, causes_prior, log_prior
 from .rollout import Step, Trace, step, rollout, generate
-from .bptt import Grads, ForwardCache, Workspace, step_backward, backward, forward, loss_and_grads
+from .bptt import Grads, ForwardCache, step_backward, backward, forward, loss_and_grads
 from .adam import Adam
 # The machinery around the model: protocols (training, retrieval), data, tools.
 from .protocols.model import Model, TrainResult, TrainingDiverged, fingerprint
@@ -24,9 +24,9 @@ __all__ = [
     "Params", "init_params", "check_params",
     "hidden_prior", "prediction", "output_error",
     "hidden_posterior", "hidden_error", "causes_bottom_up", "causes_noise",
-    "responsibilities", "prior_gradient", "causes_prior", "log_prior",
+    "prior_logits", "responsibilities", "prior_gradient", "causes_prior", "log_prior",
     "Step", "Trace", "step", "rollout", "generate",
-    "Grads", "ForwardCache", "Workspace", "step_backward", "backward", "forward", "loss_and_grads",
+    "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",
     "Adam",
     "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
     "RetrievalResult", "retrieve", "nearest_memory",

@@ -89,6 +89,18 @@ def as_scalar(name: str, value, *, low: Optional[float] = None, low_inclusive: b
     return number
 
 
+def check_mask(name: str, value, shape: Sequence[Dim], dims: Optional[dict] = None) -> np.ndarray:
+    """Return a mask of 0/1 (``observed``) as a float64 array after checking its shape and that
+    every entry is 0 or 1 (booleans are accepted here)."""
+    if isinstance(value, np.ndarray) and value.dtype == np.bool_:
+        value = value.astype(np.float64)
+    arr = as_float_array(name, value, shape, dims)
+    if not np.isin(arr, (0.0, 1.0)).all():
+        raise ValueError(f"{name} must hold only 0 (not observed) and 1 (observed), "
+                         f"got values such as {arr[~np.isin(arr, (0.0, 1.0))].flat[0]!r}")
+    return arr
+
+
 def check_rng(name: str, rng) -> np.random.Generator:
     """Check that ``rng`` is a ``numpy.random.Generator`` (no global random state is ever used)."""
     if not isinstance(rng, np.random.Generator):
@@ -100,20 +112,3 @@ def check_rng(name: str, rng) -> np.random.Generator:
 def shape_of(dims: dict, *symbols: str) -> Tuple[int, ...]:
     """The sizes recorded in ``dims`` for ``symbols``."""
     return tuple(dims[s] for s in symbols)
-
-
-def check_buffer(name: str, value, shape: tuple, inputs: dict) -> np.ndarray:
-    """Check an array a function is to write into (``out=``, ``workspace=``): a writeable float64
-    array of exactly ``shape`` that shares no memory with any of the ``inputs`` (name -> array),
-    which it would otherwise overwrite while reading them.  Returns it."""
-    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.shape != shape:
-        raise ValueError(f"{name} must be a float64 array of shape {shape}, got "
-                         f"{getattr(value, 'dtype', type(value).__name__)} {getattr(value, 'shape', '')}")
-    if not value.flags.writeable:
-        raise ValueError(f"{name} is read-only (a returned trace cannot be written over; "
-                         f"make new arrays with .empty)")
-    for name_in, array in inputs.items():
-        if np.may_share_memory(value, array):
-            raise ValueError(f"{name} shares memory with {name_in}: it would overwrite its own "
-                             f"input (copy {name_in} first)")
-    return value

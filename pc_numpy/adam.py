@@ -38,8 +38,8 @@ class Adam:
 
     where
         values       : dict name -> array  the starting values (copied)
-        lr           : float > 0           learning rate (DESIGN §3: 0.03)
-        betas        : (beta1, beta2)      each in [0, 1) (DESIGN §3: (0.9, 0.999))
+        lr           : float > 0           learning rate (docs/model.md §3: 0.03)
+        betas        : (beta1, beta2)      each in [0, 1) ((0.9, 0.999))
         eps          : float > 0           added to the denominator (1e-8)
         weight_decay : float >= 0          L2 coefficient added to the gradient (1e-4)
 
@@ -74,14 +74,14 @@ class Adam:
         return dict(self.values)
 
     def _update(self, name: str, d_p: np.ndarray) -> np.ndarray:
-        p, m, v = self.values[name], self.m[name], self.v[name]
+        """The four lines of the module docstring for value ``name``; stores the new ``m`` and
+        ``v`` in ``self.m[name]``, ``self.v[name]`` and returns the new value."""
+        p, m, v, t = self.values[name], self.m[name], self.v[name], self.t
         # BEGIN SOLUTION
         d = d_p + self.weight_decay * p
-        m *= self.beta1
-        m += (1.0 - self.beta1) * d
-        v *= self.beta2
-        v += (1.0 - self.beta2) * d * d
-        step_size = self.lr / (1.0 - self.beta1 ** self.t)
-        denom = np.sqrt(v) / np.sqrt(1.0 - self.beta2 ** self.t) + self.eps
-        return p - step_size * m / denom
+        m = self.beta1 * m + (1.0 - self.beta1) * d
+        v = self.beta2 * v + (1.0 - self.beta2) * d ** 2
+        p = p - (self.lr / (1.0 - self.beta1 ** t)) * m / (np.sqrt(v) / np.sqrt(1.0 - self.beta2 ** t) + self.eps)
         # END SOLUTION
+        self.m[name], self.v[name] = m, v
+        return p

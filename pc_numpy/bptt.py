@@ -1,4 +1,4 @@
-"""Back-propagation through time by hand, for training in generation mode (DESIGN §3).
+"""Back-propagation through time by hand, for training in generation mode (docs/model.md §3).
 
 In generation mode (every rate zero) ``c[t] = c0`` and ``h_post = h_prior``, so the forward pass
 is (1)-(3) only.  The loss is the mean squared output error
@@ -20,10 +20,13 @@ and the parameter gradients are sums over time of what each step contributes:
     d_w_c = sum_t (k * g[t]).T @ c0            d_c0  = sum_t (k * g[t]) @ w_c
     d_h0  = (1 - k) * g[0] + ((k * g[0]) @ w_r) * (1 - a[-1]**2)
 
+With a partial target (``observed``, docs/model.md §4b) the loss is the mean over the observed
+entries only, ``L = sum(error**2) / N`` with ``N = O * sum(observed)`` (``error`` is zero where
+unobserved), and the same recursion holds with that ``N``.
+
 Structure (as in CS231n's ``rnn_layers.py``): ``step_backward`` is one step of the recursion;
 ``backward`` is the visible loop that calls it from ``t = T-1`` down to ``0``; ``loss_and_grads``
-runs the forward, the loop, and the sums over time (each a batch of per-step matrix products,
-summed over t).
+runs the forward (``rollout`` in generation mode), the loop, and the sums over time.
 """
 from __future__ import annotations
 
@@ -31,9 +34,9 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_buffer
+from ._checks import as_float_array, as_scalar
 from .params import Params, check_params
-from .rollout import Trace, _generation, check_initial_state, check_out
+from .rollout import check_initial_state, check_observed, rollout
 
 
 class Grads(NamedTuple):
@@ -53,44 +56,12 @@ class ForwardCache(NamedTuple):
     a: np.ndarray        # (T, B, S)  a[t]   = tanh(h_prior[t])
     a_prev: np.ndarray   # (T, B, S)  a[t-1] = tanh(h_post[t-1]), with a[-1] = tanh(h0)
     c0: np.ndarray       # (B, C)     the causes, constant over time in generation mode
-
-
-class Workspace(NamedTuple):
-    """The large arrays of one training iteration, to be written over at the next one.
-
-    ``train`` makes one with ``Workspace.empty(T, B, O, S, C)`` and passes it to every
-    ``loss_and_grads`` call: new arrays of these sizes at every iteration cost more in page
-    faults than the arithmetic (the memory allocator hands freed megabytes back to the system
-    and must fault them in again; measured 1.4 of 3.2 ms per iteration at the demo's size).
-    """
-    trace: Trace        # the forward rollout's arrays, (T, B, .)
-    a: np.ndarray       # (T + 1, B, S)  tanh(h0), then a[t] = tanh(h_prior[t]) for each t
-    g: np.ndarray       # (T, B, S)      g[t] = dL/dh_prior[t]
-    outer: np.ndarray   # (T, S, S)      the per-step products g[t].T @ a[t-1] summed into d_w_r
-
-    @classmethod
-    def empty(cls, T: int, B: int, O: int, S: int, C: int) -> "Workspace":
-        """Uninitialised arrays for sequences of T steps, a batch of B, sizes O, S, C."""
-        return cls(Trace.empty(T, B, O, S, C), np.empty((T + 1, B, S)), np.empty((T, B, S)),
-                   np.empty((T, S, S)))
-
-
-def check_workspace(workspace, dims: dict, inputs: dict) -> "Workspace":
-    """Check ``loss_and_grads``'s ``workspace`` against the sizes in ``dims`` (and that it shares
-    no memory with the ``inputs``); return it."""
-    if not isinstance(workspace, Workspace):
-        raise TypeError(f"workspace must be a Workspace (from Workspace.empty(T, B, O, S, C)), "
-                        f"got {type(workspace).__name__}")
-    T, B, S = dims["T"], dims["B"], dims["S"]
-    check_out(workspace.trace, dims, inputs=inputs, name="workspace.trace")
-    for field, want in (("a", (T + 1, B, S)), ("g", (T, B, S)), ("outer", (T, S, S))):
-        check_buffer(f"workspace.{field}", getattr(workspace, field), want, inputs)
-    return workspace
+    n: float             # N, the number of entries the loss averages over
 
 
 def step_backward(d_error_t: np.ndarray, g_next: np.ndarray, a_t: np.ndarray, params: Params, *,
                   tau: float) -> np.ndarray:
-    """One step of the BPTT recursion: ``g[t]`` from ``g[t+1]`` (DESIGN §3).
+    """One step of the BPTT recursion: ``g[t]`` from ``g[t+1]`` (docs/model.md §3).
 
         g[t] = (d_error[t] @ w_o) * (1 - a[t]**2)
                + (1 - k) * g[t+1] + ((k * g[t+1]) @ w_r) * (1 - a[t]**2),      k = 1/tau
@@ -115,18 +86,16 @@ def step_backward(d_error_t: np.ndarray, g_next: np.ndarray, a_t: np.ndarray, pa
     # END SOLUTION
 
 
-def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float,
-             out: Optional[np.ndarray] = None) -> np.ndarray:
+def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float) -> np.ndarray:
     """The BPTT loop: ``g[t]`` for t = T-1 down to 0, each by ``step_backward``.
 
     where
         d_error : (T, B, O)  dL/d error = 2 * error / N
         a       : (T, B, S)  tanh(h_prior)
-        out     : (T, B, S)  optional array to write ``g`` into (``Workspace.g``)
     Returns ``g`` of shape (T, B, S), ``g[t] = dL/dh_prior[t]``.
     """
     T, B, S = a.shape
-    g = np.empty((T, B, S)) if out is None else out                                       # (T, B, S)
+    g = np.empty((T, B, S))                                                               # (T, B, S)
     # BEGIN SOLUTION
     g_next = np.zeros((B, S))                                                             # g[T] = 0
     for t in reversed(range(T)):
@@ -136,36 +105,33 @@ def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float,
 
 
 def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
-            workspace: Optional[Workspace] = None):
-    """The training forward pass: a generation-mode rollout and the loss ``mean(error**2)``.
+            observed: Optional[np.ndarray] = None):
+    """The training forward pass: a generation-mode ``rollout`` and the loss ``sum(error**2) / N``.
 
     Arguments as ``loss_and_grads`` (already checked).  Returns ``(loss, ForwardCache)``.
     """
-    if workspace is None:
-        T, B, O = x.shape
-        workspace = Workspace.empty(T, B, O, h0.shape[1], c0.shape[1])
-    a_all = workspace.a                                # tanh(h0), then tanh(h_prior[t]) for each t
-    trace = _generation(params, x, c0, h0, tau=tau, out=workspace.trace,
-                        a_out=a_all)                   # rollout(params, x, c0, h0, tau=tau), keeping a
-    loss = float(np.mean(trace.error ** 2))
-    return loss, ForwardCache(trace.error, a_all[1:], a_all[:-1], c0)
+    trace = rollout(params, x, c0, h0, tau=tau, observed=observed)                        # (1)-(3)
+    a = np.tanh(trace.h_prior)                                                            # (T, B, S)
+    a_prev = np.concatenate([np.tanh(h0)[None], a[:-1]])                                  # (T, B, S)
+    n = float(x.size if observed is None else x.shape[2] * observed.sum())
+    loss = float(np.sum(trace.error ** 2) / n)
+    return loss, ForwardCache(trace.error, a, a_prev, c0, n)
 
 
 def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
-                   tau: float, workspace: Optional[Workspace] = None) -> tuple:
-    """The training loss and its gradients by BPTT (DESIGN §3), in generation mode.
+                   tau: float, observed: Optional[np.ndarray] = None) -> tuple:
+    """The training loss and its gradients by BPTT (docs/model.md §3), in generation mode.
 
-        L = mean((x_pred - x)**2)    over all N = T * B * O entries
+        L = sum((observed * (x_pred - x))**2) / N,   N = T * B * O   (all observed: the mean)
+                                                     N = O * sum(observed)   (a partial target)
 
     where
-        params : Params          ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
-        x      : (T, B, O)       target sequences
-        c0     : (B, C) or (C,)  hidden causes, one row per sequence (the memories to learn)
-        h0     : (B, S) or (S,)  initial hidden state
-        tau    : float >= 1      time constant
-        workspace : Workspace    optional, from ``Workspace.empty(T, B, O, S, C)``: the large
-                                 arrays to write over instead of new ones (``train`` passes one
-                                 to every iteration).  (pc_torch has no ``workspace``.)
+        params   : Params          ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
+        x        : (T, B, O)       target sequences
+        c0       : (B, C) or (C,)  hidden causes, one row per sequence (the memories to learn)
+        h0       : (B, S) or (S,)  initial hidden state
+        tau      : float >= 1      time constant
+        observed : (T,) or (T, B)  optional 0/1 mask: the loss covers the observed steps only
 
     Returns ``(loss, grads)``: ``loss`` a float, ``grads`` a ``Grads`` with ``w_o, b_o, w_c,
     w_r, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the gradient
@@ -178,26 +144,25 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     h0_vector = as_float_array("h0", h0).ndim == 1
     c0, h0 = check_initial_state(c0, h0, dims)
     tau = as_scalar("tau", tau, low=1)
+    observed = check_observed(observed, dims)
+    if observed is not None and not observed.any():
+        raise ValueError("observed must mark at least one step as observed (1): the loss is a "
+                         "mean over the observed entries")
 
-    if workspace is not None:
-        workspace = check_workspace(workspace, dims, inputs=dict(x=x, c0=c0, h0=h0))
-    else:
-        workspace = Workspace.empty(*(dims[k] for k in "TBOSC"))
+    loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
+    d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
+    g = backward(d_error, cache.a, params, tau=tau)                                       # (T, B, S)
 
-    loss, cache = forward(params, x, c0, h0, tau=tau, workspace=workspace)
-    d_error = 2.0 * cache.error / x.size                                                  # (T, B, O)
-    g = backward(d_error, cache.a, params, tau=tau, out=workspace.g)                      # (T, B, S)
-
-    # The sums over time of §3, each a batch of per-step products summed over t, with the
-    # constant k taken out of the sums.  (A batch of small (S, B) @ (B, S) products also stays
-    # on one core, where one (S, T*B) @ (T*B, S) product would make OpenBLAS start threads,
-    # which is slower at these sizes on a busy machine.)
+    # The sums over time of §3.  A sum over t and b of outer products, sum_t u[t].T @ v[t], is
+    # one matrix product of the T*B rows stacked: rows(u).T @ rows(v).  c0 is the same at every
+    # step, so sum_t (k g[t]).T @ c0 = k (sum_t g[t]).T @ c0.
     k = 1.0 / tau
-    d_w_o = (d_error.transpose(0, 2, 1) @ cache.a).sum(axis=0)                            # (O, S)
+    T, B, O, S = (dims["T"], dims["B"], dims["O"], dims["S"])
+    d_w_o = d_error.reshape(T * B, O).T @ cache.a.reshape(T * B, S)                       # (O, S)
     d_b_o = d_error.sum(axis=(0, 1))                                                      # (O,)
-    d_w_r = k * np.matmul(g.transpose(0, 2, 1), cache.a_prev, out=workspace.outer).sum(axis=0)  # (S, S)
+    d_w_r = k * (g.reshape(T * B, S).T @ cache.a_prev.reshape(T * B, S))                  # (S, S)
+    d_b_r = k * g.sum(axis=(0, 1))                                                        # (S,)
     g_sum_t = g.sum(axis=0)                                                               # (B, S)
-    d_b_r = k * g_sum_t.sum(axis=0)                                                       # (S,)
     d_w_c = k * (g_sum_t.T @ cache.c0)                                                    # (S, C)
     d_c0 = k * (g_sum_t @ params.w_c)                                                     # (B, C)
     d_h0 = (1.0 - k) * g[0] + ((k * g[0]) @ params.w_r) * (1.0 - cache.a_prev[0] ** 2)   # (B, S)

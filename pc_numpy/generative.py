@@ -1,4 +1,4 @@
-"""The generative (top-down) pass: equations (1)-(3) of DESIGN §2.
+"""The generative (top-down) pass: equations (1)-(3) of the model (docs/model.md §2).
 
 Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
 
@@ -12,12 +12,11 @@ from typing import Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
+from ._checks import as_float_array, as_scalar, check_mask
 from .params import Params, check_params
 
 
 def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float,
-                 drive: Optional[np.ndarray] = None, a: Optional[np.ndarray] = None,
                  check: bool = True) -> np.ndarray:
     """Equation (1), the hidden prior: one leaky-integrator step of the recurrent network.
 
@@ -29,11 +28,6 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
         c_prev      : (B, C)  hidden causes of the previous step, ``c[t-1]`` (``c0`` at t = 0)
         params      : Params  uses ``w_r (S, S)``, ``w_c (S, C)``, ``b_r (S,)``
         tau         : float   time constant, >= 1 (``tau = 1``: no leak, a plain RNN)
-        drive       : (B, S)  optional: ``c_prev @ w_c.T + b_r`` if the caller already has it (in
-                              generation mode ``c`` is constant, so the rollout computes it once)
-        a           : (B, S)  optional: ``tanh(h_post_prev)`` if the caller already has it (in
-                              generation mode it is the previous step's ``tanh(h_prior)``, which
-                              the prediction (2) needs too)
 
     Returns ``h_prior[t]`` of shape (B, S).
     """
@@ -43,22 +37,14 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
         h_post_prev = as_float_array("h_post_prev", h_post_prev, ("B", "S"), dims)
         c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
         tau = as_scalar("tau", tau, low=1)
-        if drive is not None:
-            drive = as_float_array("drive", drive, ("B", "S"), dims)
-        if a is not None:
-            a = as_float_array("a", a, ("B", "S"), dims)
     # BEGIN SOLUTION
     k = 1.0 / tau
-    if drive is None:
-        drive = c_prev @ params.w_c.T + params.b_r                                        # (B, S)
-    if a is None:
-        a = np.tanh(h_post_prev)                                                          # (B, S)
-    return (1.0 - k) * h_post_prev + k * (a @ params.w_r.T + drive)                       # (B, S)
+    drive = np.tanh(h_post_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r      # (B, S)
+    return (1.0 - k) * h_post_prev + k * drive                                            # (B, S)
     # END SOLUTION
 
 
-def prediction(h_prior: np.ndarray, params: Params, *, a: Optional[np.ndarray] = None,
-               check: bool = True) -> np.ndarray:
+def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np.ndarray:
     """Equation (2), the prediction of the output from the hidden prior.
 
         x_pred[t] = tanh(h_prior[t]) @ w_o.T + b_o
@@ -66,38 +52,43 @@ def prediction(h_prior: np.ndarray, params: Params, *, a: Optional[np.ndarray] =
     where
         h_prior : (B, S)  hidden prior of step t, from (1)
         params  : Params  uses ``w_o (O, S)``, ``b_o (O,)``
-        a       : (B, S)  optional: ``tanh(h_prior)`` if the caller already has it (``step``
-                          computes it once for (2) and (4))
 
-    Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: the generation-mode
-    rollout passes all steps at once, ``(T, B, S) -> (T, B, O)``.)
+    Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: in generation mode
+    ``rollout`` applies it to all steps at once, ``(T, B, S) -> (T, B, O)``.)
     """
     if check:
         dims = {}
         params = check_params(params, dims)
         h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
-        if a is not None:
-            a = as_float_array("a", a, ("B", "S"), dims)
     # BEGIN SOLUTION
-    if a is None:
-        a = np.tanh(h_prior)                                                              # (B, S)
-    return a @ params.w_o.T + params.b_o                                                  # (B, O)
+    return np.tanh(h_prior) @ params.w_o.T + params.b_o                                   # (B, O)
     # END SOLUTION
 
 
-def output_error(x_pred: np.ndarray, x: np.ndarray, *, check: bool = True) -> np.ndarray:
-    """Equation (3), the output prediction error.
+def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.ndarray] = None,
+                 check: bool = True) -> np.ndarray:
+    """Equation (3), the output prediction error, of a target that may be observed only in part.
 
-        error[t] = x_pred[t] - x[t]
+        error[t] = x_pred[t] - x[t]                      (the whole target observed)
+        error[t] = m[t] * (x_pred[t] - x[t])             (``observed`` given: m[t] = 1 observed, 0 not)
+
+    An unobserved row has no error: nothing pulls its hidden state (4) or its causes (6), so it
+    runs as generation (docs/model.md §4b).
 
     where
-        x_pred : (B, O)  prediction of step t, from (2)
-        x      : (B, O)  target (the observed letter) at step t
+        x_pred   : (B, O)  prediction of step t, from (2)
+        x        : (B, O)  target (the observed letter) at step t
+        observed : (B,)    optional mask ``m[t]`` of 0/1, one per row
 
-    Returns ``error[t]`` of shape (B, O).
+    Returns ``error[t]`` of shape (B, O).  (Any leading axes work alike: in generation mode
+    ``rollout`` applies it to all steps at once, ``(T, B, O)`` with ``observed (T, B)``.)
     """
     if check:
         dims = {}
         x_pred = as_float_array("x_pred", x_pred, ("B", "O"), dims)
         x = as_float_array("x", x, ("B", "O"), dims)
-    return x_pred - x                                                                   # (B, O)
+        if observed is not None:
+            observed = check_mask("observed", observed, ("B",), dims)
+    if observed is None:
+        return x_pred - x                                                                 # (B, O)
+    return observed[..., None] * (x_pred - x)                                             # (B, O)

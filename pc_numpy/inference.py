@@ -1,4 +1,4 @@
-"""Bottom-up inference: equations (4)-(7) of DESIGN §2.
+"""Bottom-up inference: equations (4)-(7) of the model (docs/model.md §2).
 
 The output error pulls the hidden state toward states that explain the target (4); what that
 correction could not have been predicted, the hidden error (5), pulls the hidden causes (6),
@@ -9,8 +9,6 @@ Every function takes ``check=True`` (see ``pc_numpy.generative``).
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from ._checks import as_float_array, as_scalar
@@ -18,7 +16,7 @@ from .params import Params, check_params
 
 
 def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, alpha_x: float,
-                     a: Optional[np.ndarray] = None, check: bool = True) -> np.ndarray:
+                     check: bool = True) -> np.ndarray:
     """Equation (4), the hidden posterior: one gradient step on the output error.
 
         h_post[t] = h_prior[t] - alpha_x * (1 - tanh(h_prior[t])**2) * (error[t] @ w_o)
@@ -31,8 +29,6 @@ def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, 
         error   : (B, O)  output error of step t, from (3)
         params  : Params  uses ``w_o (O, S)``
         alpha_x : float   update rate, >= 0 (``0``: no inference, ``h_post = h_prior``)
-        a       : (B, S)  optional: ``tanh(h_prior)`` if the caller already has it (``step``
-                          computes it once for (2) and (4))
 
     Returns ``h_post[t]`` of shape (B, S).
     """
@@ -42,12 +38,8 @@ def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, 
         h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
         error = as_float_array("error", error, ("B", "O"), dims)
         alpha_x = as_scalar("alpha_x", alpha_x, low=0)
-        if a is not None:
-            a = as_float_array("a", a, ("B", "S"), dims)
     # BEGIN SOLUTION
-    if a is None:
-        a = np.tanh(h_prior)                                                              # (B, S)
-    return h_prior - alpha_x * (1.0 - a * a) * (error @ params.w_o)                       # (B, S)
+    return h_prior - alpha_x * (1.0 - np.tanh(h_prior) ** 2) * (error @ params.w_o)       # (B, S)
     # END SOLUTION
 
 
@@ -121,5 +113,5 @@ def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r:
         error_h = as_float_array("error_h", error_h, ("B", "S"), dims)
         xi = as_float_array("xi", xi, ("B", "C"), dims)
         sigma_r = as_scalar("sigma_r", sigma_r, low=0)
-    norm = np.sqrt(np.einsum("bs,bs->b", error_h, error_h))[:, None]                     # (B, 1)
+    norm = np.linalg.norm(error_h, axis=1, keepdims=True)                                 # (B, 1)
     return c + sigma_r * norm * xi                                                        # (B, C)

@@ -1,4 +1,4 @@
-"""The network's parameters: their names, shapes and initialisation (DESIGN §2).
+"""The network's parameters: their names, shapes and initialisation (docs/model.md §2).
 
 Shapes: ``O`` output dimension, ``S`` hidden-state dimension, ``C`` hidden-causes dimension.
 Batch is in rows, so a weight multiplies from the right as its transpose (``h @ w_r.T``).
@@ -31,7 +31,7 @@ class Params(NamedTuple):
 
 def init_params(causes_dim: int, states_dim: int, output_dim: int,
                 rng: np.random.Generator) -> Params:
-    """Draw initial parameters (DESIGN §2).
+    """Draw initial parameters (docs/model.md §2).
 
         w_o, w_r ~ N(0, 1) / S,    w_c ~ N(0, 1) / C,    b_o, b_r ~ N(0, 1) / 10
 

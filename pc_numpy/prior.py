@@ -1,4 +1,4 @@
-"""The Gaussian-mixture prior on the hidden causes: equation (8) of DESIGN §2.
+"""The Gaussian-mixture prior on the hidden causes: equation (8) of the model (docs/model.md §2).
 
 The memories are ``P`` means ``mus (P, C)``; the prior density is the equal-weight mixture
 
@@ -24,23 +24,30 @@ def _check(c, mus, sigma_c):
     return c, mus, sigma_c
 
 
-def _logits(c: np.ndarray, mus: np.ndarray, sigma_c: float) -> np.ndarray:
-    """``-||c - mus[k]||**2 / (2 sigma_c**2)`` for every row and mean, shape (B, P)."""
+def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool = True) -> np.ndarray:
+    """The log-weights of the mixture components for each row of ``c``: the one formula that
+    ``responsibilities`` and ``log_prior`` share.
+
+        l_k(c) = -||c - mus[k]||**2 / (2 * sigma_c**2)
+
+    where  c : (B, C);  mus : (P, C);  sigma_c : float > 0.   Returns ``l`` of shape (B, P).
+    """
+    if check:
+        c, mus, sigma_c = _check(c, mus, sigma_c)
     diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
-    return -np.einsum("bpc,bpc->bp", diff, diff) / (2.0 * sigma_c ** 2)                   # (B, P)
+    return -np.sum(diff ** 2, axis=2) / (2.0 * sigma_c ** 2)                              # (B, P)
 
 
 def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
                      check: bool = True) -> np.ndarray:
     """The responsibilities of the mixture components for each row of ``c``.
 
-        r(c) = softmax_k( -||c - mus[k]||**2 / (2 * sigma_c**2) )
+        r(c) = softmax_k( l_k(c) ),    l_k(c) = -||c - mus[k]||**2 / (2 * sigma_c**2)
 
     computed as a *stable* softmax: the row maximum is subtracted before ``exp``, so the largest
     term is ``exp(0) = 1`` and the sum never underflows, however far ``c`` is from every mean.
-    Since a softmax does not change when the same number is added to every logit of a row, the
-    ``-||c||**2 / (2 sigma_c**2)`` part of the logits is dropped: what remains,
-    ``(c @ mus.T - ||mus[k]||**2 / 2) / sigma_c**2``, is one small matrix product.
+    (The original notebook added ``1e-40`` to every exponential instead; far from every mean the
+    floor outweighs them all and ``c`` drifts to the centroid: tutorial 04.)
 
     where
         c       : (B, C)  hidden causes
@@ -51,14 +58,10 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
     """
     if check:
         c, mus, sigma_c = _check(c, mus, sigma_c)
+    logits = prior_logits(c, mus, sigma_c=sigma_c, check=False)                           # (B, P)
     # BEGIN SOLUTION
-    # -||c - mus[k]||**2 / (2 sigma_c**2) = (c . mus[k] - ||mus[k]||**2 / 2) / sigma_c**2 - ||c||**2 / (2 sigma_c**2);
-    # the last term is the same for every k and cancels in the softmax, so it is left out.
-    # (Computed as (P, B), one column per row of c: NumPy reduces over the leading axis of a
-    # small array 2-3x faster than over the last.)
-    logits = (mus @ c.T - 0.5 * np.einsum("pc,pc->p", mus, mus)[:, None]) / sigma_c ** 2  # (P, B)
-    weights = np.exp(logits - logits.max(axis=0))                                         # (P, B)
-    return (weights / weights.sum(axis=0)).T                                              # (B, P)
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))                          # (B, P)
+    return weights / weights.sum(axis=1, keepdims=True)                                   # (B, P)
     # END SOLUTION
 
 
@@ -120,6 +123,6 @@ def log_prior(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool = T
     """
     if check:
         c, mus, sigma_c = _check(c, mus, sigma_c)
-    logits = _logits(c, mus, sigma_c)                                                     # (B, P)
+    logits = prior_logits(c, mus, sigma_c=sigma_c, check=False)                           # (B, P)
     top = logits.max(axis=1)                                                              # (B,)
     return top + np.log(np.exp(logits - top[:, None]).sum(axis=1))                       # (B,)

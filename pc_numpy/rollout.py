@@ -1,7 +1,9 @@
 """The time loop: one step of PC-RNN-HC-A, (1)-(8) in order, and a rollout over a sequence.
 
 Shapes: ``T`` time steps, ``B`` batch, ``O`` output, ``S`` hidden state, ``C`` hidden causes,
-``P`` memories.  Arrays are time-major: ``x`` is (T, B, O).
+``P`` memories.  Arrays are time-major: ``x`` is (T, B, O).  The equations are those of
+docs/model.md §2; each is one function of ``generative``, ``inference`` or ``prior``, and this
+module only calls them.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_buffer, check_rng
+from ._checks import as_float_array, as_scalar, check_mask, check_rng
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
 from .params import Params, check_params
@@ -17,7 +19,7 @@ from .prior import causes_prior
 
 
 class Step(NamedTuple):
-    """The values of one time step ``t`` (DESIGN §2); shapes (B, ·)."""
+    """The values of one time step ``t`` (docs/model.md §2); shapes (B, ·)."""
     x_pred: np.ndarray   # (B, O)  prediction (2)
     error: np.ndarray    # (B, O)  output error (3)
     h_prior: np.ndarray  # (B, S)  hidden prior (1)
@@ -40,31 +42,26 @@ class Trace(NamedTuple):
     error_h: np.ndarray  # (T, B, S)
     c: np.ndarray        # (T, B, C)
 
-    @classmethod
-    def empty(cls, T: int, B: int, O: int, S: int, C: int) -> "Trace":
-        """Uninitialised writeable arrays of a trace's shapes, for ``rollout(..., out=...)``."""
-        return cls(np.empty((T, B, O)), np.empty((T, B, O)), np.empty((T, B, S)),
-                   np.empty((T, B, S)), np.empty((T, B, S)), np.empty((T, B, C)))
-
 
 def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
          tau: float, alpha_x: float = 0.0, alpha_h: float = 0.0, alpha_c: float = 0.0,
          sigma_r: float = 0.0, sigma_c: float = 1.0, mus: Optional[np.ndarray] = None,
-         xi_t: Optional[np.ndarray] = None) -> Step:
-    """One time step: equations (1)-(8) of DESIGN §2, in order.
+         xi_t: Optional[np.ndarray] = None, observed_t: Optional[np.ndarray] = None) -> Step:
+    """One time step: equations (1)-(8) of docs/model.md §2, in order.
 
         (1) h_prior = (1 - 1/tau) h_post_prev + (1/tau)(tanh(h_post_prev) @ w_r.T + c_prev @ w_c.T + b_r)
         (2) x_pred  = tanh(h_prior) @ w_o.T + b_o
-        (3) error   = x_pred - x_t
+        (3) error   = x_pred - x_t                       (times observed_t, if given)
         (4) h_post  = h_prior - alpha_x (1 - tanh(h_prior)**2) (error @ w_o)
         (5) error_h = h_prior - h_post
         (6) c = c_prev - alpha_h (error_h @ w_c)
         (7) c = c + sigma_r ||error_h|| xi_t
         (8) c = c + alpha_c g(c)
 
-    An update whose rate is zero is the identity and is skipped (so pure generation costs only
-    (1)-(3) and (5)); ``tanh(h_prior)`` is computed once, for (2) and (4).  This function does
-    not check its arguments: ``rollout`` checks them once.
+    An update whose rate is zero is the identity and is skipped.  This function does not check
+    its arguments: ``rollout`` checks them once.  (In pure generation, every rate zero, ``rollout``
+    runs only (1) in its loop and applies (2)-(3) to all steps at once afterwards: nothing they
+    compute feeds back.  The numbers are those of this function.)
 
     where
         x_t         : (B, O)  target at step t
@@ -72,15 +69,16 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
         c_prev      : (B, C)  ``c[t-1]`` (``c0`` at t = 0)
         mus         : (P, C)  prior means, needed when ``alpha_c > 0``
         xi_t        : (B, C)  standard normal draws, needed when ``sigma_r > 0``
+        observed_t  : (B,)    optional 0/1 mask of (3): 1 where step t of the target is observed
 
     Returns a ``Step``.
     """
     h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)              # (1)
-    a = np.tanh(h_prior)                                             # tanh(h_prior), for (2) and (4)
-    x_pred = prediction(h_prior, params, a=a, check=False)                                # (2)
-    error = output_error(x_pred, x_t, check=False)                                        # (3)
-    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, a=a, check=False)
-              if alpha_x > 0 else h_prior)                                                # (4)
+    x_pred = prediction(h_prior, params, check=False)                                     # (2)
+    error = output_error(x_pred, x_t, observed=observed_t, check=False)                   # (3)
+    h_post = h_prior
+    if alpha_x > 0:
+        h_post = hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)   # (4)
     error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
     c = c_prev
     if alpha_h > 0:
@@ -121,43 +119,67 @@ def check_initial_state(c0, h0, dims: dict):
     return c0, h0
 
 
+def check_observed(observed, dims: dict) -> Optional[np.ndarray]:
+    """``observed``: None, or 0/1 of shape (T,) (the same for every row) or (T, B); as (T, B)."""
+    if observed is None:
+        return None
+    observed = check_mask("observed", observed, None)
+    if observed.ndim == 1:
+        observed = check_mask("observed", observed, ("T",), dims)
+        return np.broadcast_to(observed[:, None], (dims["T"], dims["B"]))
+    return check_mask("observed", observed, ("T", "B"), dims)
+
+
+def check_noise(rates: dict, rng, xi, dims: dict) -> Optional[np.ndarray]:
+    """The draws ``xi (T, B, C)`` of (7): given, drawn from ``rng`` (one call), or None when
+    ``sigma_r = 0``."""
+    if xi is not None and rng is not None:
+        raise ValueError("give either rng or xi (the noise draws of (7)), not both")
+    if xi is not None:
+        return as_float_array("xi", xi, ("T", "B", "C"), dims)
+    if rng is not None:
+        check_rng("rng", rng)
+        if rates["sigma_r"] > 0:
+            return rng.standard_normal((dims["T"], dims["B"], dims["C"]))                 # (T, B, C)
+        return None
+    if rates["sigma_r"] > 0:
+        raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a numpy.random.Generator) "
+                         "or xi (standard normal draws of shape (T, B, C))")
+    return None
+
+
 def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
             alpha_x: float = 0.0, alpha_h: float = 0.0, alpha_c: float = 0.0,
             sigma_r: float = 0.0, sigma_c: float = 1.0, mus: Optional[np.ndarray] = None,
             rng: Optional[np.random.Generator] = None, xi: Optional[np.ndarray] = None,
-            out: Optional[Trace] = None) -> Trace:
+            observed: Optional[np.ndarray] = None) -> Trace:
     """Run ``step`` for t = 0 .. T-1 over a batch of target sequences and record every step.
 
     With every rate zero (``alpha_x = alpha_h = alpha_c = sigma_r = 0``) this is pure
-    generation, the mode used for training: ``c[t] = c0`` and ``h_post = h_prior``.
-
-    The loop calls ``step`` (below, ``_inference``); in generation mode only (1) runs in the
-    loop (``_generation``).  What does not change over time is prepared once before the loop
-    (DESIGN §9): the weights stored column-major, the drive of (1) in generation mode.
+    generation, the mode used for training: ``c[t] = c0`` and ``h_post = h_prior``.  Then
+    nothing computed by (2)-(3) feeds back into the recursion, so the loop runs (1) alone, by
+    ``hidden_prior`` at every step, and (2)-(3) are applied to all T steps at once after it (the
+    same functions, on a (T, B, ·) stack: the same numbers as ``step`` run T times).
 
     where
-        params  : Params  from ``init_params``; ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``,
-                          ``w_r (S, S)``, ``b_r (S,)``
-        x       : (T, B, O)  target sequences, time-major
-        c0      : (B, C) or (C,)  initial hidden causes (a (C,) vector is shared by all rows)
-        h0      : (B, S) or (S,)  initial hidden state
-        tau     : float >= 1      time constant
+        params   : Params  from ``init_params``; ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``,
+                           ``w_r (S, S)``, ``b_r (S,)``
+        x        : (T, B, O)  target sequences, time-major
+        c0       : (B, C) or (C,)  initial hidden causes (a (C,) vector is shared by all rows)
+        h0       : (B, S) or (S,)  initial hidden state
+        tau      : float >= 1      time constant
         alpha_x, alpha_h, alpha_c : float >= 0   update rates of (4), (6), (8)
-        sigma_r : float >= 0      noise scale of (7)
-        sigma_c : float > 0       prior width of (8)
-        mus     : (P, C)          prior means, required when ``alpha_c > 0``
-        rng     : numpy.random.Generator, draws ``xi`` of shape (T, B, C) at the start (one call)
-        xi      : (T, B, C)       the standard normal draws of (7), given explicitly instead of ``rng``
-                                  (one of the two is required when ``sigma_r > 0``)
-        out     : Trace           optional, from ``Trace.empty(T, B, O, S, C)``: the arrays to
-                                  write the trace into instead of new ones (retrieval reuses one
-                                  per trial).  It must not share memory with ``x``, ``c0`` or
-                                  ``h0``.  In generation mode only ``x_pred``, ``error`` and
-                                  ``h_prior`` are written.  (pc_torch has no ``out``.)
+        sigma_r  : float >= 0      noise scale of (7)
+        sigma_c  : float > 0       prior width of (8)
+        mus      : (P, C)          prior means, required when ``alpha_c > 0``
+        rng      : numpy.random.Generator, draws ``xi`` of shape (T, B, C) at the start (one call)
+        xi       : (T, B, C)       the standard normal draws of (7), given explicitly instead of
+                                   ``rng`` (one of the two is required when ``sigma_r > 0``)
+        observed : (T,) or (T, B)  optional 0/1 mask of (3): ``error[t] = observed[t] * (x_pred[t] - x[t])``;
+                                   an unobserved step runs as generation (docs/model.md §4b)
 
-    Returns a ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
-    ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t).  Its
-    arrays are read-only, except when they are ``out``'s (they are then the caller's).
+    Returns a read-only ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
+    ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t).
     """
     dims: dict = {}
     params = check_params(params, dims)
@@ -165,107 +187,47 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     c0, h0 = check_initial_state(c0, h0, dims)
     rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
                         sigma_r=sigma_r, sigma_c=sigma_c)
-    T, B, O, S, C = (dims[k] for k in "TBOSC")
-    if rates["alpha_c"] > 0:
+    if mus is not None or rates["alpha_c"] > 0:
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
         mus = as_float_array("mus", mus, ("P", "C"), dims)
-    elif mus is not None:
-        mus = as_float_array("mus", mus, ("P", "C"), dims)
-    if xi is not None and rng is not None:
-        raise ValueError("give either rng or xi (the noise draws of (7)), not both")
-    if xi is not None:
-        xi = as_float_array("xi", xi, ("T", "B", "C"), dims)
-    elif rng is not None:
-        check_rng("rng", rng)
-        if rates["sigma_r"] > 0:
-            xi = rng.standard_normal((T, B, C))                                           # (T, B, C)
-    elif rates["sigma_r"] > 0:
-        raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a numpy.random.Generator) "
-                         "or xi (standard normal draws of shape (T, B, C))")
-    if out is None:
-        trace = Trace.empty(T, B, O, S, C)
-    else:
-        trace = check_out(out, dims, inputs=dict(x=x, c0=c0, h0=h0))
+    xi = check_noise(rates, rng, xi, dims)
+    observed = check_observed(observed, dims)
 
     if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
-        trace = _generation(params, x, c0, h0, tau=rates["tau"], out=trace)
+        trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
     else:
-        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, out=trace)
-    return trace if out is not None else _read_only(trace)
-
-
-def check_out(out, dims: dict, inputs: dict, name: str = "out") -> Trace:
-    """Check ``rollout``'s ``out``: a ``Trace`` of writeable float64 arrays of the rollout's
-    shapes, sharing no memory with the inputs.  Returns it."""
-    if not isinstance(out, Trace):
-        raise TypeError(f"{name} must be a Trace (from Trace.empty(T, B, O, S, C)), got {type(out).__name__}")
-    for field, last in zip(Trace._fields, "OOSSSC"):
-        check_buffer(f"{name}.{field}", getattr(out, field), (dims["T"], dims["B"], dims[last]), inputs)
-    return out
-
-
-def _read_only(trace: Trace) -> Trace:
-    for a in trace:
-        a.flags.writeable = False
+        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
+    for array in trace:
+        array.flags.writeable = False
     return trace
 
 
-def _column_major(params: Params) -> Params:
-    """The same parameters with each weight matrix stored column-major (Fortran order).
-
-    The rules multiply by transposed weights (``a @ w_r.T``); on a C-ordered ``w_r`` that is a
-    transposed view, for which BLAS takes a slower path (11.6 instead of 8.5 us for
-    (80, 50) @ (50, 50)).  Stored column-major, ``w_r.T`` is a C-ordered array: the same numbers,
-    the same formula, the fast path.  The rollout makes this copy once, before its loop.
-    """
-    return Params(*(np.asfortranarray(p) if p.ndim == 2 else p for p in params))
-
-
-def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, rates: dict,
-               mus: Optional[np.ndarray], xi: Optional[np.ndarray], out: Trace) -> Trace:
-    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, each step recorded in ``out``.
-    ``rates``: the checked ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c`` (``check_rates``)."""
-    params = _column_major(params)                                       # once, before the loop
+def _inference(params: Params, x, c0, h0, *, rates: dict, mus, xi, observed) -> Trace:
+    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, the steps stacked over time.
+    ``rates``: the checked ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c``."""
+    steps = []
     h_post, c = h0, c0
     for t in range(x.shape[0]):
-        now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
-        (out.x_pred[t], out.error[t], out.h_prior[t],
-         out.h_post[t], out.error_h[t], out.c[t]) = now                                   # record step t
+        now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t],
+                   observed_t=None if observed is None else observed[t], **rates)
+        steps.append(now)
         h_post, c = now.h_post, now.c
-    return out
+    return Trace(*(np.stack(values) for values in zip(*steps)))
 
 
-def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
-                out: Trace, a_out: Optional[np.ndarray] = None) -> Trace:
-    """``rollout`` in pure generation mode (every rate zero), the training forward pass.
-
-    Then ``h_post = h_prior``, ``error_h = 0`` and ``c[t] = c0``: (4)-(8) are the identity, and
-    nothing computed from the prediction feeds back into the recursion.  So only (1) runs in the
-    time loop, with its drive ``c0 @ w_c.T + b_r`` (the same at every step) computed once, and
-    ``tanh(h_prior[t])`` computed once for (1) at step t+1 (where it is ``tanh(h_post[t])``) and
-    for (2); (2) and (3) are applied to all T steps at once after the loop (a batch of T matrix
-    products: the same numbers as ``step`` run T times).  ``out.h_post``, ``out.error_h`` and
-    ``out.c`` are not written: the returned trace has ``h_post = h_prior`` itself and broadcast
-    views of zeros and ``c0``.
-
-    ``a_out`` (optional, (T + 1, B, S)) receives ``tanh(h0)`` and every ``tanh(h_prior[t])``:
-    the backward pass of training needs them (``bptt.forward``).
-    """
-    T, B, S = out.h_prior.shape
-    params = _column_major(params)                                       # once, before the loop
-    drive = c0 @ params.w_c.T + params.b_r                        # (B, S), constant over time: hoisted
-    a = np.empty((T + 1, B, S)) if a_out is None else a_out       # a[t + 1] = tanh(h_prior[t])
+def _generation(params: Params, x, c0, h0, *, tau: float, observed) -> Trace:
+    """``rollout`` in pure generation mode: (1) in the loop, (2)-(3) on all steps at once.
+    ``h_post`` is ``h_prior``; ``error_h`` and ``c`` are broadcast views of zeros and ``c0``."""
+    T = x.shape[0]
+    h_prior = np.empty((T,) + h0.shape)                                                   # (T, B, S)
     h = h0
-    a[0] = np.tanh(h0)
     for t in range(T):
-        h = out.h_prior[t] = hidden_prior(h, c0, params, tau=tau, drive=drive, a=a[t],
-                                          check=False)                                     # (1)
-        np.tanh(h, out=a[t + 1])                          # for (2), and for (1) at the next step
-    out.x_pred[...] = prediction(out.h_prior, params, a=a[1:], check=False)               # (2)
-    np.subtract(out.x_pred, x, out=out.error)                                             # (3)
-    return Trace(out.x_pred, out.error, out.h_prior, out.h_prior,
-                 np.broadcast_to(0.0, out.h_prior.shape), np.broadcast_to(c0, (T,) + c0.shape))
+        h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, check=False)                # (1)
+    x_pred = prediction(h_prior, params, check=False)                                     # (2) (T, B, O)
+    error = output_error(x_pred, x, observed=observed, check=False)                       # (3) (T, B, O)
+    return Trace(x_pred, error, h_prior, h_prior, np.broadcast_to(0.0, h_prior.shape),
+                 np.broadcast_to(c0, (T,) + c0.shape))
 
 
 def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:
@@ -280,7 +242,6 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     c0a, h0a = as_float_array("c0", c0), as_float_array("h0", h0)
     rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
     dims["B"] = rows[0] if rows else 1
-    dims["_src_B"] = "c0" if c0a.ndim == 2 else "h0"
     c0, h0 = check_initial_state(c0a, h0a, dims)
     x = np.zeros((T, dims["B"], dims["O"]))
     return rollout(params, x, c0, h0, tau=tau).x_pred

@@ -5,7 +5,7 @@ It is the reference that verifies ``pc_numpy`` (float64), and a backend that can
 from .params import Params, init_params, check_params, from_numpy
 from .generative import hidden_prior, prediction, output_error
 from .inference import hidden_posterior, hidden_error, causes_bottom_up, causes_noise
-from .prior import responsibilities, prior_gradient, causes_prior, log_prior
+from .prior import prior_logits, responsibilities, prior_gradient, causes_prior, log_prior
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, loss, loss_and_grads
 from .adam import Adam
@@ -16,7 +16,7 @@ __all__ = [
     "Params", "init_params", "check_params", "from_numpy",
     "hidden_prior", "prediction", "output_error",
     "hidden_posterior", "hidden_error", "causes_bottom_up", "causes_noise",
-    "responsibilities", "prior_gradient", "causes_prior", "log_prior",
+    "prior_logits", "responsibilities", "prior_gradient", "causes_prior", "log_prior",
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "loss", "loss_and_grads",
     "Adam", "train", "retrieve",

@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from pc_numpy._checks import Dim, as_scalar, check_shape  # noqa: F401  (as_scalar re-exported)
+from pc_numpy._checks import Dim, as_scalar, check_mask, check_shape  # noqa: F401  (as_scalar re-exported)
 
 
 def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
@@ -44,3 +44,12 @@ def check_generator(name: str, gen) -> torch.Generator:
         raise TypeError(f"{name} must be a torch.Generator (e.g. torch.Generator().manual_seed(0)), "
                         f"got {type(gen).__name__}")
     return gen
+
+
+def as_mask_tensor(name: str, value, shape: Optional[Sequence[Dim]], dims: Optional[dict] = None, *,
+                   dtype=torch.float64) -> torch.Tensor:
+    """A 0/1 mask (``observed``) as a tensor of ``dtype``, checked by ``pc_numpy._checks.check_mask``
+    (the same rules and messages)."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return torch.as_tensor(check_mask(name, value, shape, dims), dtype=dtype)

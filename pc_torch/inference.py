@@ -8,20 +8,15 @@ from .params import Params, check_params
 
 
 def hidden_posterior(h_prior: torch.Tensor, error: torch.Tensor, params: Params, *, alpha_x: float,
-                     a=None, check: bool = True) -> torch.Tensor:
-    """(4) h_post = h_prior - alpha_x (1 - tanh(h_prior)**2)(error @ w_o).  -> ``(B, S)``;
-    optional ``a = tanh(h_prior)``."""
+                     check: bool = True) -> torch.Tensor:
+    """(4) h_post = h_prior - alpha_x (1 - tanh(h_prior)**2)(error @ w_o).  -> ``(B, S)``."""
     if check:
         dims = {}
         params = check_params(params, dims)
         h_prior = as_float_tensor("h_prior", h_prior, ("B", "S"), dims)
         error = as_float_tensor("error", error, ("B", "O"), dims)
         alpha_x = as_scalar("alpha_x", alpha_x, low=0)
-        if a is not None:
-            a = as_float_tensor("a", a, ("B", "S"), dims)
-    if a is None:
-        a = torch.tanh(h_prior)
-    return h_prior - alpha_x * (1.0 - a * a) * (error @ params.w_o)
+    return h_prior - alpha_x * (1.0 - torch.tanh(h_prior) ** 2) * (error @ params.w_o)    # (B, S)
 
 
 def hidden_error(h_prior: torch.Tensor, h_post: torch.Tensor, *, check: bool = True) -> torch.Tensor:

@@ -19,7 +19,7 @@ class Params(NamedTuple):
 
 def init_params(causes_dim: int, states_dim: int, output_dim: int, rng: torch.Generator,
                 dtype: torch.dtype = torch.float64) -> Params:
-    """``w_o, w_r ~ N(0,1)/S``, ``w_c ~ N(0,1)/C``, ``b_o, b_r ~ N(0,1)/10`` (DESIGN §2)."""
+    """``w_o, w_r ~ N(0,1)/S``, ``w_c ~ N(0,1)/C``, ``b_o, b_r ~ N(0,1)/10`` (docs/model.md §2)."""
     C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
     S = as_scalar("states_dim", states_dim, low=1, integer=True)
     O = as_scalar("output_dim", output_dim, low=1, integer=True)

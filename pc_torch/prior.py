@@ -14,16 +14,19 @@ def _check(c, mus, sigma_c):
     return c, mus, sigma_c
 
 
-def _logits(c, mus, sigma_c):
-    diff = c[:, None, :] - mus[None, :, :]
-    return -(diff * diff).sum(dim=2) / (2.0 * sigma_c ** 2)
+def prior_logits(c, mus, *, sigma_c: float, check: bool = True) -> torch.Tensor:
+    """l_k(c) = -||c - mus[k]||**2 / (2 sigma_c**2).  ``(B, C)``, ``(P, C)`` -> ``(B, P)``."""
+    if check:
+        c, mus, sigma_c = _check(c, mus, sigma_c)
+    diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
+    return -(diff ** 2).sum(dim=2) / (2.0 * sigma_c ** 2)                                 # (B, P)
 
 
 def responsibilities(c, mus, *, sigma_c: float, check: bool = True) -> torch.Tensor:
     """r = softmax_k(-||c - mus[k]||**2 / (2 sigma_c**2)), stable.  ``(B, C)``, ``(P, C)`` -> ``(B, P)``."""
     if check:
         c, mus, sigma_c = _check(c, mus, sigma_c)
-    return torch.softmax(_logits(c, mus, sigma_c), dim=1)
+    return torch.softmax(prior_logits(c, mus, sigma_c=sigma_c, check=False), dim=1)
 
 
 def prior_gradient(c, mus, *, sigma_c: float, check: bool = True) -> torch.Tensor:
@@ -46,4 +49,4 @@ def log_prior(c, mus, *, sigma_c: float, check: bool = True) -> torch.Tensor:
     """log sum_k exp(-||c - mus[k]||**2 / (2 sigma_c**2)) by torch.logsumexp.  -> ``(B,)``."""
     if check:
         c, mus, sigma_c = _check(c, mus, sigma_c)
-    return torch.logsumexp(_logits(c, mus, sigma_c), dim=1)
+    return torch.logsumexp(prior_logits(c, mus, sigma_c=sigma_c, check=False), dim=1)

@@ -6,7 +6,7 @@ from typing import NamedTuple, Optional
 import torch
 
 from pc_numpy.rollout import check_rates
-from ._checks import as_float_tensor, as_scalar, check_generator
+from ._checks import as_float_tensor, as_mask_tensor, as_scalar, check_generator
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
 from .params import Params, check_params
@@ -35,15 +35,14 @@ class Trace(NamedTuple):
 
 def step(x_t, h_post_prev, c_prev, params: Params, *, tau: float, alpha_x: float = 0.0,
          alpha_h: float = 0.0, alpha_c: float = 0.0, sigma_r: float = 0.0, sigma_c: float = 1.0,
-         mus=None, xi_t=None) -> Step:
-    """Equations (1)-(8) in order; a rule whose rate is zero is skipped (it is the identity);
-    ``tanh(h_prior)`` is computed once, for (2) and (4)."""
+         mus=None, xi_t=None, observed_t=None) -> Step:
+    """Equations (1)-(8) in order; a rule whose rate is zero is skipped (it is the identity)."""
     h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)              # (1)
-    a = torch.tanh(h_prior)                                          # tanh(h_prior), for (2) and (4)
-    x_pred = prediction(h_prior, params, a=a, check=False)                                # (2)
-    error = output_error(x_pred, x_t, check=False)                                        # (3)
-    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, a=a, check=False)
-              if alpha_x > 0 else h_prior)                                                # (4)
+    x_pred = prediction(h_prior, params, check=False)                                     # (2)
+    error = output_error(x_pred, x_t, observed=observed_t, check=False)                   # (3)
+    h_post = h_prior
+    if alpha_x > 0:
+        h_post = hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)   # (4)
     error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
     c = c_prev
     if alpha_h > 0:
@@ -72,9 +71,11 @@ def check_initial_state(c0, h0, dims: dict):
 
 def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alpha_h: float = 0.0,
             alpha_c: float = 0.0, sigma_r: float = 0.0, sigma_c: float = 1.0, mus=None,
-            rng: Optional[torch.Generator] = None, xi=None) -> Trace:
+            rng: Optional[torch.Generator] = None, xi=None, observed=None) -> Trace:
     """``step`` for t = 0 .. T-1 (see ``pc_numpy.rollout``).  ``x (T, B, O)``; ``xi (T, B, C)``
-    or ``rng`` (a ``torch.Generator``) when ``sigma_r > 0``.  Differentiable (autograd)."""
+    or ``rng`` (a ``torch.Generator``) when ``sigma_r > 0``; ``observed (T,)`` or ``(T, B)`` of
+    0/1.  Differentiable (autograd).  (Every mode runs ``step`` at every step here: the reference
+    need not be fast.)"""
     dims: dict = {}
     params = check_params(params, dims)
     x = as_float_tensor("x", x, ("T", "B", "O"), dims)
@@ -100,10 +101,18 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
         raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a torch.Generator) "
                          "or xi (standard normal draws of shape (T, B, C))")
 
+    if observed is not None:
+        observed = as_mask_tensor("observed", observed, None)
+        if observed.dim() == 1:
+            observed = as_mask_tensor("observed", observed, ("T",), dims, dtype=x.dtype)[:, None].expand(T, B)
+        else:
+            observed = as_mask_tensor("observed", observed, ("T", "B"), dims, dtype=x.dtype)
+
     steps = []
     h_post, c = h0, c0
     for t in range(T):
-        out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
+        out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t],
+                   observed_t=None if observed is None else observed[t], **rates)
         steps.append(out)
         h_post, c = out.h_post, out.c
     return Trace(*(torch.stack(values) for values in zip(*steps)))

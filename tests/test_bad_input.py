@@ -178,49 +178,16 @@ def _cases():
         ("loss_and_grads", "h0", {"h0": arr(S + 1)}, ("h0",), "vector h0, S disagrees"),
         ("rollout", "h0", {"h0": arr(S + 1)}, ("h0",), "vector h0, S disagrees"),
     ]
-    # the optional pieces a caller may hand over to (1), (2), (4)
-    nan_bs = arr(B, S)
-    nan_bs[0, 0] = np.nan
+    # the mask of a partial target (observed): 0/1, of shape (T,) or (T, B)
     cases += [
-        ("hidden_prior", "a", {"a": arr(B, S + 1)}, ("a",), "a of the wrong S"),
-        ("hidden_prior", "a", {"a": nan_bs}, ("a",), "a with NaN"),
-        ("hidden_prior", "drive", {"drive": arr(B + 1, S)}, ("drive",), "drive of the wrong B"),
-        ("prediction", "a", {"a": arr(B, S + 1)}, ("a",), "a of the wrong S"),
-        ("prediction", "a", {"a": "tanh"}, ("a",), "a a string"),
-        ("hidden_posterior", "a", {"a": arr(B + 1, S)}, ("a",), "a of the wrong B"),
-        ("hidden_posterior", "a", {"a": nan_bs}, ("a",), "a with NaN"),
+        ("rollout", "observed", {"observed": np.ones(T + 1)}, ("observed",), "observed of the wrong T"),
+        ("rollout", "observed", {"observed": np.ones((T, B + 1))}, ("observed",), "observed of the wrong B"),
+        ("rollout", "observed", {"observed": np.full(T, 0.5)}, ("observed",), "observed not 0/1"),
+        ("rollout", "observed", {"observed": "all"}, ("observed",), "observed a string"),
+        ("loss_and_grads", "observed", {"observed": np.zeros(T)}, ("observed",), "nothing observed"),
+        ("loss_and_grads", "observed", {"observed": np.ones((T, B, 1))}, ("observed",), "observed 3-D"),
+        ("output_error", "observed", {"observed": np.ones(B + 1)}, ("observed",), "observed of the wrong B"),
     ]
-    # rollout's out: a Trace of writeable float64 arrays of the right shapes, not aliasing an input
-    empty = pcn.Trace.empty(T, B, O, S, C)
-    x_shared = arr(T, B, O)
-    read_only = pcn.Trace.empty(T, B, O, S, C)     # (no library call at collection time: the
-    read_only.h_post.flags.writeable = False       # coursework copy must collect with stubs)
-    cases += [
-        ("rollout", "out", {"out": tuple(empty)}, ("out",), "a tuple, not a Trace"),
-        ("rollout", "out", {"out": empty._replace(h_prior=np.empty((T, B, S + 1)))}, ("out",), "wrong shape"),
-        ("rollout", "out", {"out": empty._replace(c=np.empty((T, B, C), np.float32))}, ("out",), "float32"),
-        ("rollout", "out", {"out": empty._replace(error=[[0.0]])}, ("out",), "a list"),
-        ("rollout", "out", {"out": read_only}, ("out",), "a read-only array (as rollout returns)"),
-        ("rollout", "out", {"out": empty._replace(x_pred=x_shared), "x": x_shared}, ("out",), "aliases x"),
-    ]
-    # loss_and_grads's workspace: a Workspace of the batch's sizes, not aliasing an input
-    work = pcn.Workspace.empty(T, B, O, S, C)
-    a_shared = arr(T + 1, B, S)
-    cases += [
-        ("loss_and_grads", "workspace", {"workspace": tuple(work)}, ("workspace",), "a tuple"),
-        ("loss_and_grads", "workspace", {"workspace": pcn.Workspace.empty(T + 1, B, O, S, C)},
-         ("workspace",), "T disagrees"),
-        ("loss_and_grads", "workspace", {"workspace": work._replace(g=np.empty((T, B, S), np.float32))},
-         ("workspace",), "float32 g"),
-        ("loss_and_grads", "workspace", {"workspace": work._replace(outer=None)}, ("workspace",), "outer None"),
-        ("loss_and_grads", "workspace", {"workspace": work._replace(trace=tuple(work.trace))},
-         ("workspace",), "trace a tuple"),
-        ("loss_and_grads", "workspace", {"workspace": work._replace(a=np.empty((T + 1, B, S + 1)))},
-         ("workspace",), "a of the wrong S"),
-        ("loss_and_grads", "workspace", {"workspace": work._replace(a=a_shared), "h0": a_shared[0]},
-         ("workspace",), "a aliases h0"),
-    ]
-    return cases
     return cases
 
 

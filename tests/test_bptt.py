@@ -1,4 +1,4 @@
-"""BPTT by hand (DESIGN §3): ``loss_and_grads``, ``backward`` and ``step_backward`` against
+"""BPTT by hand (docs/model.md §3): ``loss_and_grads``, ``backward`` and ``step_backward`` against
 autograd (pc_torch, float64) and against central finite differences.
 
 Tolerances:
@@ -160,18 +160,67 @@ def test_step_backward_matches_autograd(k, gscale):
     assert_close("g[T-1] from step_backward (g_next = 0)", got_last, want_last, RTOL)
 
 
-@examples(20)
-@given(train_cases(), st.floats(0.5, 2.0))
-def test_loss_and_grads_with_a_workspace_equals_without(k, factor):
-    """``loss_and_grads(..., workspace=Workspace.empty(...))`` gives the loss and gradients of a
-    call without one, bit for bit (tolerance 0: same code, same numbers), and reusing the
-    workspace for a second call with other parameters leaves nothing of the first behind."""
-    d = k.d
-    work = pcn.Workspace.empty(d.T, d.B, d.O, d.S, d.C)
-    for params in (k.params, pcn.Params(*(factor * p for p in k.params))):
-        loss, grads = pcn.loss_and_grads(params, k.x, k.c0, k.h0, tau=k.tau)
-        wloss, wgrads = pcn.loss_and_grads(params, k.x, k.c0, k.h0, tau=k.tau, workspace=work)
-        assert wloss == loss, f"loss with a workspace {wloss!r} != without {loss!r}"
-        for name in GRAD_NAMES:
-            assert np.array_equal(getattr(wgrads, name), getattr(grads, name)), \
-                f"d_{name} with a workspace differs from without (params scaled by {factor})"
+def _observed(k, per_row):
+    """A random 0/1 mask with at least one observed step: (T, B) or, per_row False, (T,)."""
+    rng = np.random.default_rng(k.seed + 1)
+    m = (rng.random((k.d.T, k.d.B) if per_row else (k.d.T,)) < 0.6).astype(float)
+    m.flat[rng.integers(m.size)] = 1.0
+    return m
+
+
+def _masked_loss(params, x, c0, h0, tau, m):
+    """sum(error**2) / (O * sum(m)), the mean over the observed entries (error is masked)."""
+    m_tb = np.broadcast_to(m[:, None] if m.ndim == 1 else m, x.shape[:2])
+    error = pcn.rollout(params, x, c0, h0, tau=tau, observed=m).error
+    return float(np.sum(error ** 2) / (x.shape[2] * m_tb.sum()))
+
+
+@examples(12)
+@given(train_cases(), st.booleans())
+def test_loss_and_grads_of_a_partial_target_match_autograd(k, per_row):
+    """``observed`` drawn at random: loss and all seven gradients against autograd (rel. 1e-10,
+    as above), and the loss equals the mean over the observed entries (1e-15)."""
+    m = _observed(k, per_row)
+    loss, grads = pcn.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau, observed=m)
+    tloss, tgrads = pct.loss_and_grads(pct.from_numpy(k.params), tt(k.x), tt(k.c0), tt(k.h0),
+                                       tau=k.tau, observed=tt(m))
+    assert_close("loss (partial target)", loss, tloss, RTOL)
+    assert abs(loss - _masked_loss(k.params, k.x, k.c0, k.h0, k.tau, m)) <= 1e-15 * max(loss, 1.0), \
+        "loss is not the mean of error**2 over the observed entries"
+    for name in GRAD_NAMES:
+        assert_close(f"d_{name} (partial target)", getattr(grads, name), getattr(tgrads, name), RTOL)
+
+
+@examples(4)
+@given(train_cases(small=True), st.booleans())
+def test_loss_and_grads_of_a_partial_target_match_central_differences(k, per_row):
+    """The same against central differences of the masked loss (eps 1e-6, |fd - analytic| <=
+    1e-8 + 1e-6 |analytic|, justified at the top of this file), for the weights and ``c0``."""
+    m, eps = _observed(k, per_row), 1e-6
+    _, grads = pcn.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau, observed=m)
+    values = dict(k.params._asdict(), c0=k.c0)
+    for name in ("w_o", "b_o", "w_c", "w_r", "b_r", "c0"):
+        base, analytic = values[name], getattr(grads, name)
+        for idx in np.ndindex(base.shape):
+            shifted = []
+            for sign in (+1.0, -1.0):
+                v = base.copy()
+                v[idx] += sign * eps
+                vals = dict(values, **{name: v})
+                p = pcn.Params(*(vals[f] for f in pcn.Params._fields))
+                shifted.append(_masked_loss(p, k.x, vals["c0"], k.h0, k.tau, m))
+            fd = (shifted[0] - shifted[1]) / (2 * eps)
+            assert abs(fd - analytic[idx]) <= 1e-8 + 1e-6 * abs(analytic[idx]), \
+                f"d_{name}[{idx}] (partial target): analytic {analytic[idx]!r}, central difference {fd!r}"
+
+
+@examples(12)
+@given(train_cases())
+def test_loss_and_grads_fully_observed_is_bit_identical(k):
+    """``observed`` all ones gives the loss and gradients of no mask bit for bit (tolerance 0:
+    the errors are multiplied by 1.0 and N = T*B*O both ways)."""
+    loss, grads = pcn.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau)
+    ones, ograds = pcn.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau, observed=np.ones(k.d.T))
+    assert ones == loss, f"loss with observed = 1: {ones!r} != {loss!r}"
+    for name in GRAD_NAMES:
+        assert np.array_equal(getattr(ograds, name), getattr(grads, name)), f"d_{name} with observed = 1 differs"

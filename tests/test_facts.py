@@ -1,4 +1,4 @@
-"""The facts of DESIGN §2 that the tutorials explain, checked on drawn sizes and values (float64)."""
+"""The facts of docs/model.md §2 that the tutorials explain, checked on drawn sizes and values (float64)."""
 from __future__ import annotations
 
 from types import SimpleNamespace

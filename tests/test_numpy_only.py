@@ -1,4 +1,4 @@
-"""pc_numpy needs NumPy alone (DESIGN §1): with torch and matplotlib made unimportable, importing
+"""pc_numpy needs NumPy alone (README): with torch and matplotlib made unimportable, importing
 it, a rollout with every rate non-zero and ``loss_and_grads`` all work, and neither module has
 been imported afterwards.  Runs in a fresh interpreter (``sys.executable``), since this process
 has torch loaded already."""

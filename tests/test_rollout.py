@@ -97,12 +97,10 @@ def test_rollout_with_rng_is_reproducible_and_equals_xi(k):
         assert np.array_equal(a, c), f"trace.{field}: rng=default_rng(seed) differs from the xi it should draw"
 
 
-# ``rollout`` calls ``step`` with a copy of the parameters whose weight matrices are stored
-# column-major (so that ``a @ w.T`` multiplies by a C-ordered array, BLAS's faster path): the
-# same numbers and formulas, but BLAS may sum the products in another order, so each entry may
-# differ from ``step`` on the original parameters by a few ulps (~1e-16 relative), carried
-# through at most T = 8 stable steps.  Measured over 2000 hypothesis draws: at most 1.1e-14 (c;
-# x_pred 4.2e-15).  1e-11 leaves a 1000x margin and still catches any algebraic slip (which
+# ``rollout`` calls ``step`` itself, on the same arrays, so the two agree to the last bit in
+# inference mode today; the tolerance leaves room for a loop that stores its inputs differently
+# (BLAS may then sum the products in another order: a few ulps per entry, ~1e-16 relative,
+# carried through at most T = 8 stable steps).  1e-11 still catches any algebraic slip (which
 # gives >= 1e-3).
 RTOL_STEP_LOOP = 1e-11
 
@@ -174,21 +172,58 @@ def test_generation_mode_rollout_matches_torch_and_step(k):
     assert np.array_equal(got.c, np.broadcast_to(k.c0, got.c.shape))
 
 
+def _mask(seed, d, per_row):
+    """A random 0/1 mask of a partial target: (T, B) or, per_row False, (T,)."""
+    shape = (d.T, d.B) if per_row else (d.T,)
+    return (np.random.default_rng(seed).random(shape) < 0.6).astype(float)
+
+
 @examples(20)
-@given(rollout_cases(), st.booleans())
-def test_rollout_into_out_equals_a_fresh_rollout(k, generation):
-    """``rollout(..., out=Trace.empty(...))`` writes into ``out`` and returns its arrays, bit for
-    bit equal to a rollout into new arrays (tolerance 0: same code, same numbers); reusing ``out``
-    for a second rollout with other causes leaves nothing of the first behind."""
+@given(rollout_cases(), st.booleans(), st.booleans())
+def test_rollout_with_a_partial_target_matches_torch(k, generation, per_row):
+    """``observed`` (T,) or (T, B) drawn at random, with inference on (every rate non-zero, the
+    same noise) or in generation mode: all six fields against pc_torch (rel. 1e-10, as above),
+    and ``error`` zero wherever the step is not observed."""
     d = k.d
+    m = _mask(k.seed, d, per_row)
     rates = dict(tau=k.rates["tau"]) if generation else k.rates
     noise = {} if generation else dict(mus=k.mus, xi=k.xi)
-    out = pcn.Trace.empty(d.T, d.B, d.O, d.S, d.C)
-    for c0 in (k.c0, -2.0 * k.c0):
-        fresh = pcn.rollout(k.params, k.x, c0, k.h0, **noise, **rates)
-        into = pcn.rollout(k.params, k.x, c0, k.h0, out=out, **noise, **rates)
-        for field in fresh._fields:
-            assert np.array_equal(getattr(into, field), getattr(fresh, field)), \
-                f"trace.{field} written into out differs from a fresh rollout ({'generation' if generation else 'inference'})"
-        for field in (("x_pred", "error", "h_prior") if generation else fresh._fields):
-            assert getattr(into, field) is getattr(out, field), f"trace.{field} is not out.{field}"
+    tnoise = {} if generation else dict(mus=tt(k.mus), xi=tt(k.xi))
+    got = pcn.rollout(k.params, k.x, k.c0, k.h0, observed=m, **noise, **rates)
+    want = pct.rollout(pct.from_numpy(k.params), tt(k.x), tt(k.c0), tt(k.h0), observed=tt(m),
+                       **tnoise, **rates)
+    assert_trace_close(got, want, RTOL, scales=_scales(got))
+    m_tb = np.broadcast_to(m[:, None] if m.ndim == 1 else m, (d.T, d.B))
+    assert not np.any(got.error[m_tb == 0]), "error is non-zero at an unobserved step"
+
+
+@examples(20)
+@given(rollout_cases(), st.booleans())
+def test_rollout_fully_observed_is_bit_identical_to_no_mask(k, generation):
+    """``observed`` all ones gives the trace of no mask bit for bit (tolerance 0: each error is
+    multiplied by 1.0, which is exact)."""
+    rates = dict(tau=k.rates["tau"]) if generation else k.rates
+    noise = {} if generation else dict(mus=k.mus, xi=k.xi)
+    plain = pcn.rollout(k.params, k.x, k.c0, k.h0, **noise, **rates)
+    ones = pcn.rollout(k.params, k.x, k.c0, k.h0, observed=np.ones(k.d.T), **noise, **rates)
+    for field in plain._fields:
+        assert np.array_equal(getattr(plain, field), getattr(ones, field)), \
+            f"trace.{field} with observed = 1 everywhere differs from no mask"
+
+
+@examples(20)
+@given(rollout_cases())
+def test_rollout_with_nothing_observed_is_generation(k):
+    """``observed`` all zeros, inference on but no prior (alpha_c = 0): no error reaches (4)-(7),
+    so the rollout is generation from ``c0``: ``x_pred`` and ``h_prior`` equal those of the
+    generation rollout to rel. 1e-12 (the same formulas; the generation loop applies (2) to all
+    steps at once, another BLAS kernel), ``c`` stays ``c0`` and ``error_h`` is zero exactly."""
+    rates = dict(k.rates, alpha_c=0.0)
+    got = pcn.rollout(k.params, k.x, k.c0, k.h0, observed=np.zeros(k.d.T), xi=k.xi, **rates)
+    gen = pcn.rollout(k.params, np.zeros_like(k.x), k.c0, k.h0, tau=rates["tau"])
+    scales = _scales(gen)
+    for field in ("x_pred", "h_prior", "h_post"):
+        assert_close(f"trace.{field} (nothing observed vs generation)", getattr(got, field),
+                     getattr(gen, field), 1e-12, scale=scales.get(field, 0.0))
+    assert not np.any(got.error) and not np.any(got.error_h), "an error with nothing observed"
+    assert np.array_equal(got.c, np.broadcast_to(k.c0, got.c.shape)), "c moved with nothing observed"

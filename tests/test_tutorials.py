@@ -1,4 +1,4 @@
-"""Every tutorial runs, writes its figures, and has the shape DESIGN §8 asks for.
+"""Every tutorial runs, writes its figures, and has the shape docs/conventions.md asks for.
 
 Each ``tutorials/NN_*.py`` (found by glob, so new tutorials are picked up) is
 

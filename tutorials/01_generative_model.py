@@ -23,7 +23,7 @@
 # **added** to the input of the recurrent layer and selects which sequence is generated.
 #
 # This first tutorial covers the top-down, generative half of the model: given $c$, how the
-# network produces a sequence, equations (1)-(3) of `DESIGN.md` §2. Later tutorials add the
+# network produces a sequence, equations (1)-(3) of `docs/model.md` §2. Later tutorials add the
 # bottom-up corrections: 02 the hidden state, 03 the hidden causes, 04 the memory prior.
 #
 # ## Shapes and symbols

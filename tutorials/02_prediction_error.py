@@ -98,7 +98,7 @@ print("trained loss", round(float(result.losses[-1]), 4), "| h_prior", h_prior.s
 # The gradient written by hand, the step (4) by hand, and the library:
 
 # %%
-alpha_x = 0.1                                      # the rate used for retrieval (DESIGN §4)
+alpha_x = 0.1                                      # the rate used for retrieval (docs/model.md §4)
 a = np.tanh(h_prior)                               # (B, S)
 grad_E = (1 - a ** 2) * (error @ params.w_o)       # (B, S)  d/dh 0.5||e||^2, row by row
 h_post_by_hand = h_prior - alpha_x * grad_E        # (B, S)  one gradient step

@@ -91,7 +91,7 @@ C = model.mus.shape[1]
 rng = np.random.default_rng(3)
 c_prev = rng.standard_normal((B, C))                           # (B, C)  random causes, c[t-1]
 h_prev = np.broadcast_to(model.h0, (B, model.h0.size))         # (B, S)  h_post[t-1] = h0
-alpha_x, alpha_h = 0.1, 0.019                                  # the retrieval rates (DESIGN §4)
+alpha_x, alpha_h = 0.1, 0.019                                  # the retrieval rates (docs/model.md §4)
 
 h_prior = pcn.hidden_prior(h_prev, c_prev, params, tau=tau)                        # (1)
 error = pcn.output_error(pcn.prediction(h_prior, params), x[0])                    # (2)-(3)
@@ -135,7 +135,7 @@ assert np.allclose(error_h @ params.w_c, tau * grad_fd, rtol=1e-6, atol=1e-12)
 # the same trace.
 
 # %%
-rates = dict(alpha_x=0.1, alpha_h=0.019, alpha_c=0.0085, sigma_r=2.6, sigma_c=0.096)  # DESIGN §4
+rates = dict(alpha_x=0.1, alpha_h=0.019, alpha_c=0.0085, sigma_r=2.6, sigma_c=0.096)  # docs/model.md §4
 c0 = np.random.default_rng(10).standard_normal((B, C))         # (B, C)  retrieval starts from N(0, 1)
 xi = np.random.default_rng(11).standard_normal((T, B, C))      # (T, B, C)
 tr = pcn.rollout(params, x, c0, model.h0, tau=tau, mus=model.mus, xi=xi, **rates)

@@ -59,7 +59,7 @@ FAST = tc.FAST
 # %%
 mus = np.array([[-1.8, 1.2], [-0.9, 1.6], [0.4, 1.2], [1.6, -0.4], [0.2, -1.6], [-0.2, 0.1]])  # (P, C)
 P, C = mus.shape
-sigma_c, alpha_c = 0.096, 0.0085                       # the retrieval setting (DESIGN §4)
+sigma_c, alpha_c = 0.096, 0.0085                       # the retrieval setting (docs/model.md §4)
 centroid = mus.mean(axis=0)                            # (C,)
 rng = np.random.default_rng(4)
 c_near = mus[rng.integers(P, size=6)] + 0.15 * rng.standard_normal((6, C))          # (6, C)

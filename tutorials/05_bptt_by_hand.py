@@ -48,7 +48,7 @@ rng = np.random.default_rng(5)          # every random draw below comes from thi
 # %% [markdown]
 # ## 1. Generation mode: the forward pass we differentiate
 #
-# Training (DESIGN §3) runs the network in **generation mode**: every inference rate is zero,
+# Training (docs/model.md §3) runs the network in **generation mode**: every inference rate is zero,
 # $\alpha_x = \alpha_h = \alpha_c = \sigma_r = 0$. Then (4) gives $h^{post}_t = h^{prior}_t$,
 # the hidden error (5) is zero, and (6)-(8) leave the causes alone: $c_t = c_0$ for every $t$.
 # What is left of a step is (1)-(3). Writing $h_t$ for $h^{prior}_t$, $k = 1/\tau$ and
@@ -223,7 +223,7 @@ print("the sums over time match pcn.loss_and_grads for", list(mine))
 # The central difference has truncation error $O(\epsilon^2) \approx 10^{-12}$ and rounding error
 # about $10^{-16} L / \epsilon \approx 10^{-10}$, so a correct gradient agrees to roughly
 # $10^{-9}$ relative; a wrong term would show up at $10^{-2}$ or worse. We allow $10^{-6}$
-# (the tolerance of DESIGN §8), measured as $\max|fd - \text{bptt}| / \max|\text{bptt}|$
+# (the tolerance of docs/conventions.md), measured as $\max|fd - \text{bptt}| / \max|\text{bptt}|$
 # per value. $h_0$ is perturbed as the shared vector of shape $(S,)$, so its gradient is the
 # one of `loss_and_grads` with a vector `h0`: the sum over the batch.
 

@@ -157,7 +157,7 @@ assert adamw_rel > 1e-8
 # %% [markdown]
 # ## 3. Training on the letters: `pc_numpy.train`
 #
-# `pcn.train(data, labels, ...)` (file `pc_numpy/protocols/train.py`) is the protocol of DESIGN §3 in one
+# `pcn.train(data, labels, ...)` (file `pc_numpy/protocols/train.py`) is the protocol of docs/model.md §3 in one
 # loop. It draws the starting values from `numpy.random.default_rng(seed)`
 # (`pcn.initial_values`: `init_params`, then $c_0 \sim 0.01\,N(0,1)$ with one row per sequence,
 # then one $h_0 \sim N(0,1)$ shared by all sequences and held fixed), and then, each
@@ -193,7 +193,7 @@ print("mean_t ||x_pred - x|| per letter:",
 
 # %% [markdown]
 # Check cell: training worked. The loss fell by more than a factor of 10 (in the full run to
-# about 0.01, the level DESIGN §4 quotes for the original notebook), and every learned cause
+# about 0.01, the level docs/model.md §4 quotes for the original notebook), and every learned cause
 # generates a trajectory closer to its own letter than to any other letter.
 
 # %%

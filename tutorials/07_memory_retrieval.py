@@ -17,7 +17,7 @@
 #
 # Tutorial 06 trained the network to generate each letter from its own learned hidden cause,
 # a row of $c_0$. Those rows are **memories**: call them $\mu_1, \dots, \mu_P$ (`mus`, shape
-# $(P, C)$, one per letter). This tutorial runs the experiment of DESIGN §4: show the network a
+# $(P, C)$, one per letter). This tutorial runs the experiment of docs/model.md §4: show the network a
 # letter, start the hidden causes $c$ at a random point, and let predictive-coding inference,
 # equations (4)-(8) of tutorials 02-04, move $c$. Does $c$ end at the memory of the letter shown?
 # We run it end to end with `pc_numpy.retrieve` (file `pc_numpy/protocols/retrieval.py`), look at the
@@ -48,7 +48,7 @@ print("FAST mode" if tc.FAST else "full mode")
 # %% [markdown]
 # ## 1. The memories: train first
 #
-# As in tutorial 06: `pcn.train` (BPTT + Adam, DESIGN §3). The full run trains all 20 letters
+# As in tutorial 06: `pcn.train` (BPTT + Adam, docs/model.md §3). The full run trains all 20 letters
 # ($S = 50$, 1000 iterations) and retrieves for 1000 trials; with `PC_FAST=1`, 6 letters,
 # $S = 30$, 300 iterations and 300 trials.
 
@@ -70,7 +70,7 @@ mus = model.mus                                        # (P, C) the memories
 print(f"trained {P} letters: loss {trained.losses[-1]:.4f}; memories mus of shape {mus.shape}")
 
 # %% [markdown]
-# ## 2. The experiment (DESIGN §4)
+# ## 2. The experiment (docs/model.md §4)
 #
 # Every target letter is shown $R = 4$ times ("restarts"), so $B = P \cdot R$ runs go in
 # parallel, run $n R + r$ being target $n$, restart $r$. Each run starts from its own

@@ -1,4 +1,4 @@
-"""Memory retrieval by predictive-coding inference: the experiment of DESIGN §4.
+"""Memory retrieval by predictive-coding inference: the experiment of docs/model.md §4.
 
 The memories are ``mus``, the learned ``c0`` rows.  Every target sequence is shown ``R`` times
 (restarts), each run starting from a random ``c ~ N(0, 1)``.  One *trial* is
@@ -19,7 +19,7 @@ from typing import NamedTuple, Optional, Sequence
 import numpy as np
 
 from .._checks import as_float_array, as_scalar, check_rng
-from ..rollout import Trace, check_rates, rollout
+from ..rollout import check_rates, rollout
 from ..tools.progress import Progress
 from .model import Model, check_data, check_model
 
@@ -129,7 +129,7 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
              alpha_c: float = 0.0085, sigma_r: float = 2.6, sigma_c: float = 0.096,
              radius: float = 0.1, rng: Optional[np.random.Generator] = None, seed: int = 0,
              progress=True) -> RetrievalResult:
-    """Retrieve the memory of each target by predictive-coding inference (DESIGN §4).
+    """Retrieve the memory of each target by predictive-coding inference (docs/model.md §4).
 
     where
         model      : Model  trained network, memories ``mus (P, C)`` and ``h0 (S,)``
@@ -159,16 +159,11 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     c_path[0] = c
     generation_error = np.empty((K, B))
     report = Progress("retrieve", K, progress)
-    # the two traces are written over at every trial (new arrays each trial would cost more in
-    # page faults than the arithmetic, DESIGN §9)
-    S, O, C = model.params.w_r.shape[0], x.shape[2], mus.shape[1]
-    inference_trace, generation_trace = Trace.empty(T, B, O, S, C), Trace.empty(T, B, O, S, C)
     t0 = time.perf_counter()
     for k in range(K):
-        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, out=inference_trace,
-                        **rates)                                                          # inference
+        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, **rates)             # inference
         c = trace.c[-1].copy()                                                            # (B, C)
-        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"], out=generation_trace)  # generation
+        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"])                        # generation
         generation_error[k] = np.linalg.norm(gen.error, axis=2).mean(axis=0)              # (B,)
         c_path[k + 1] = c
         report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")

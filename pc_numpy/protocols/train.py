@@ -1,4 +1,4 @@
-"""Training by BPTT and Adam: the protocol of DESIGN §3.
+"""Training by BPTT and Adam: the protocol of docs/model.md §3.
 
 Generation mode (every inference rate zero), loss ``mean(error**2)``, full batch.  Adam (lr 0.03,
 betas (0.9, 0.999), eps 1e-8, weight decay 1e-4) updates the five weights and ``c0``: one row of
@@ -15,7 +15,7 @@ import numpy as np
 
 from .._checks import as_scalar
 from ..adam import Adam
-from ..bptt import Workspace, loss_and_grads
+from ..bptt import loss_and_grads
 from ..params import Params, init_params
 from ..tools.progress import Progress
 from .checkpoint import save_model
@@ -26,7 +26,7 @@ PARAM_NAMES = Params._fields                     # ("w_o", "b_o", "w_c", "w_r", 
 
 def initial_values(n_sequences: int, output_dim: int, *, states_dim: int, causes_dim: int,
                    rng: np.random.Generator) -> dict:
-    """The starting point of training (DESIGN §2-§3), drawn in this order from ``rng``:
+    """The starting point of training (docs/model.md §2-§3), drawn in this order from ``rng``:
 
         w_o, b_o, w_c, w_r, b_r   by ``init_params``
         c0 ~ 0.01 * N(0, 1)       (N, C), one row per training sequence
@@ -132,15 +132,13 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
                      (v["h0"] if learn_h0 else h0).copy(), hp["tau"], labels, fp)
 
     losses = np.empty(hp["iterations"])
-    workspace = Workspace.empty(T, N, O, hp["states_dim"], hp["causes_dim"])  # reused by every iteration
     report = Progress("train", hp["iterations"], progress)
     t0 = time.perf_counter()
     for i in range(hp["iterations"]):
         v = opt.values
         params = Params(*(v[k] for k in PARAM_NAMES))
         with np.errstate(over="ignore", invalid="ignore"):          # checked just below, by name
-            loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"],
-                                         workspace=workspace)
+            loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"])
         if not np.isfinite(loss):
             raise diverged(i, "the loss", hp["lr"])
         grads = grads._asdict()

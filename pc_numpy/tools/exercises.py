@@ -59,7 +59,7 @@ class Exercise(NamedTuple):
     number: int
     title: str                # a few words
     ref: str                  # the equation's label, as the stub's message says it
-    equation: str             # the equation as text (DESIGN §2-§3)
+    equation: str             # the equation as text (docs/model.md §2-§3)
     module: str               # the file, relative to the project root
     function: str             # its qualified name in that file (``Adam._update``)
     tests: Tuple[str, ...]    # pytest node ids, relative to the project root
@@ -104,18 +104,18 @@ EXERCISES: Tuple[Exercise, ...] = (
              "pc_numpy/prior.py", "causes_prior",
              ("tests/test_exercise_units.py::test_causes_prior_alone",),
              "tutorials/04_mixture_prior.py"),
-    Exercise(8, "BPTT step", "the BPTT step of DESIGN section 3",
+    Exercise(8, "BPTT step", "the BPTT step of docs/model.md §3",
              "(BPTT) g[t] = (d_error[t] @ w_o) * (1 - a[t]**2)"
              " + (1 - k) g[t+1] + ((k g[t+1]) @ w_r) * (1 - a[t]**2),  k = 1/tau",
              "pc_numpy/bptt.py", "step_backward",
              ("tests/test_bptt.py::test_step_backward_matches_autograd",),
              "tutorials/05_bptt_by_hand.py"),
-    Exercise(9, "BPTT loop", "the BPTT loop of DESIGN section 3",
+    Exercise(9, "BPTT loop", "the BPTT loop of docs/model.md §3",
              "(BPTT) g[T] = 0;  for t = T-1 down to 0: g[t] = step_backward(d_error[t], g[t+1], a[t])",
              "pc_numpy/bptt.py", "backward",
              ("tests/test_exercise_units.py::test_backward_loop_alone",),
              "tutorials/05_bptt_by_hand.py"),
-    Exercise(10, "Adam step", "the Adam step of DESIGN section 3",
+    Exercise(10, "Adam step", "the Adam step of docs/model.md §3",
              "(Adam) d = d_p + wd p;  m = b1 m + (1-b1) d;  v = b2 v + (1-b2) d**2;"
              "  p = p - lr/(1-b1**t) m / (sqrt(v)/sqrt(1-b2**t) + eps)",
              "pc_numpy/adam.py", "Adam._update",

@@ -204,16 +204,19 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
 
 
 def _inference(params: Params, x, c0, h0, *, rates: dict, mus, xi, observed) -> Trace:
-    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, the steps stacked over time.
-    ``rates``: the checked ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c``."""
-    steps = []
+    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, each step written into the
+    trace as soon as it is made, while it is still in the cache.  ``rates``: the checked ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c``."""
+    T = x.shape[0]
     h_post, c = h0, c0
-    for t in range(x.shape[0]):
+    for t in range(T):
         now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t],
                    observed_t=None if observed is None else observed[t], **rates)
-        steps.append(now)
+        if t == 0:
+            trace = Trace(*(np.empty((T,) + value.shape) for value in now))               # (T, B, .)
+        for record, value in zip(trace, now):
+            record[t] = value
         h_post, c = now.h_post, now.c
-    return Trace(*(np.stack(values) for values in zip(*steps)))
+    return trace
 
 
 def _generation(params: Params, x, c0, h0, *, tau: float, observed) -> Trace:

@@ -72,8 +72,8 @@ def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.nda
         error[t] = x_pred[t] - x[t]                      (the whole target observed)
         error[t] = m[t] * (x_pred[t] - x[t])             (``observed`` given: m[t] = 1 observed, 0 not)
 
-    An unobserved row has no error: nothing pulls its hidden state (4) or its causes (6), so it
-    runs as generation (docs/model.md §4b).
+    An unobserved row has no error: nothing pulls its hidden state (4) or its causes (6)-(7);
+    only the prior (8) still moves the causes (docs/model.md §4b).
 
     where
         x_pred   : (B, O)  prediction of step t, from (2)

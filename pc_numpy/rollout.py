@@ -176,7 +176,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         xi       : (T, B, C)       the standard normal draws of (7), given explicitly instead of
                                    ``rng`` (one of the two is required when ``sigma_r > 0``)
         observed : (T,) or (T, B)  optional 0/1 mask of (3): ``error[t] = observed[t] * (x_pred[t] - x[t])``;
-                                   an unobserved step runs as generation (docs/model.md §4b)
+                                   at an unobserved step only (1)-(2) and the prior (8) act (docs/model.md §4b)
 
     Returns a read-only ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
     ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t).

@@ -376,6 +376,80 @@ def test_hcm_step_backward_matches_autograd(k, gscale):
                  scale=_g_operand_scale(d_error_t, 0 * g_next, c, k.params, k.tau))
 
 
+# ----------------------------------------------------------------------------- a partial target
+def _observed(seed: int, T: int, B: int, per_row: bool) -> np.ndarray:
+    """A random 0/1 mask with at least one observed step: (T, B) or, per_row False, (T,)."""
+    rng = np.random.default_rng(seed + 1)
+    m = (rng.random((T, B) if per_row else (T,)) < 0.6).astype(float)
+    m.flat[rng.integers(m.size)] = 1.0
+    return m
+
+
+@examples(20)
+@given(rollout_cases(), st.booleans(), st.booleans())
+def test_hcm_rollout_with_a_partial_target_matches_torch(k, generation, per_row):
+    """``observed`` (T,) or (T, B) drawn at random, inference on (same noise) or generation:
+    the six fields against pc_torch (1e-10), and ``error`` zero wherever a step is not observed."""
+    d = k.d
+    m = _observed(k.seed, d.T, d.B, per_row)
+    rates = dict(tau=k.rates["tau"]) if generation else k.rates
+    noise = {} if generation else dict(mus=k.mus, xi=k.xi)
+    tnoise = {} if generation else dict(mus=tt(k.mus), xi=tt(k.xi))
+    got = pcn.hcm.rollout(k.params, k.x, k.c0, k.h0, observed=m, **noise, **rates)
+    want = pct.hcm.rollout(pct.hcm.from_numpy(k.params), tt(k.x), tt(k.c0), tt(k.h0), observed=tt(m),
+                           **tnoise, **rates)
+    assert_trace_close(got, want, RTOL, scales=_scales(got))
+    m_tb = np.broadcast_to(m[:, None] if m.ndim == 1 else m, (d.T, d.B))
+    assert not np.any(got.error[m_tb == 0]), "error is non-zero at an unobserved step"
+
+
+def _masked_loss(params, x, c0, h0, tau, m):
+    """sum(error**2) / (O * sum(m)), the mean over the observed entries (error is masked)."""
+    m_tb = np.broadcast_to(m[:, None] if m.ndim == 1 else m, x.shape[:2])
+    error = pcn.hcm.rollout(params, x, c0, h0, tau=tau, observed=m).error
+    return float(np.sum(error ** 2) / (x.shape[2] * m_tb.sum()))
+
+
+@examples(12)
+@given(train_cases(), st.booleans())
+def test_hcm_loss_and_grads_of_a_partial_target_match_autograd(k, per_row):
+    """``observed`` drawn at random: loss and all eight gradients against autograd (1e-10, in the
+    regime of SATURATION), and the loss is the mean over the observed entries (1e-15)."""
+    assume(_least_slope(k) >= 1e-3)
+    m = _observed(k.seed, k.d.T, k.d.B, per_row)
+    loss, grads = pcn.hcm.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau, observed=m)
+    tloss, tgrads = pct.hcm.loss_and_grads(pct.hcm.from_numpy(k.params), tt(k.x), tt(k.c0), tt(k.h0),
+                                           tau=k.tau, observed=tt(m))
+    assert_close("loss (partial target)", loss, tloss, RTOL)
+    assert abs(loss - _masked_loss(k.params, k.x, k.c0, k.h0, k.tau, m)) <= 1e-15 * max(loss, 1.0), \
+        "loss is not the mean of error**2 over the observed entries"
+    for name in GRAD_NAMES:
+        assert_close(f"d_{name} (partial target)", getattr(grads, name), getattr(tgrads, name), RTOL)
+
+
+@examples(4)
+@given(train_cases(small=True), st.booleans())
+def test_hcm_loss_and_grads_of_a_partial_target_match_central_differences(k, per_row):
+    """The same against central differences of the masked loss (eps 1e-6, |fd - analytic| <=
+    1e-8 + 1e-6 |analytic|, as above), for the six weights and ``c0``."""
+    m, eps = _observed(k.seed, k.d.T, k.d.B, per_row), 1e-6
+    _, grads = pcn.hcm.loss_and_grads(k.params, k.x, k.c0, k.h0, tau=k.tau, observed=m)
+    values = dict(k.params._asdict(), c0=k.c0)
+    for name in pcn.hcm.Params._fields + ("c0",):
+        base, analytic = values[name], getattr(grads, name)
+        for idx in np.ndindex(base.shape):
+            shifted = []
+            for sign in (+1.0, -1.0):
+                v = base.copy()
+                v[idx] += sign * eps
+                vals = dict(values, **{name: v})
+                p = pcn.hcm.Params(*(vals[f] for f in pcn.hcm.Params._fields))
+                shifted.append(_masked_loss(p, k.x, vals["c0"], k.h0, k.tau, m))
+            fd = (shifted[0] - shifted[1]) / (2 * eps)
+            assert abs(fd - analytic[idx]) <= 1e-8 + 1e-6 * abs(analytic[idx]), \
+                f"d_{name}[{idx}] (partial target): analytic {analytic[idx]!r}, central difference {fd!r}"
+
+
 # ----------------------------------------------------------------------------- initialisation
 @examples(20)
 @given(dims(), factor_dims, seeds)
@@ -528,3 +602,11 @@ def test_hcm_init_params_bad_arguments():
     _raises_naming("causes_dim", ValueError, pcn.hcm.init_params, **dict(good, causes_dim=0))
     _raises_naming("rng", TypeError, pcn.hcm.init_params, **dict(good, rng=0))
     _raises_naming("rng", TypeError, pct.hcm.init_params, **dict(good, rng=np.random.default_rng(0)))
+
+
+def test_hcm_bad_observed_names_it():
+    """A mask that is not 0/1, of the wrong length, or observes nothing (for the loss)."""
+    for bad in (np.full(T, 0.5), np.ones(T + 1), np.ones((T, B + 1))):
+        _raises_naming("observed", ValueError, pcn.hcm.rollout, **dict(GOOD["rollout"], observed=bad))
+        _raises_naming("observed", ValueError, pcn.hcm.loss_and_grads, **dict(GOOD["loss_and_grads"], observed=bad))
+    _raises_naming("observed", ValueError, pcn.hcm.loss_and_grads, **dict(GOOD["loss_and_grads"], observed=np.zeros(T)))

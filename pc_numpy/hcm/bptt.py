@@ -34,6 +34,10 @@ Each parameter's gradient is the sum over time of what each step contributes:
 of its own), so it is ``step_backward`` with ``d_error = 0``.  A shared ``(C,)`` ``c0`` or
 ``(S,)`` ``h0`` gets its gradient summed over the batch.
 
+With a partial target (``observed``, docs/model.md §4b) the loss is the mean over the observed
+entries only, ``L = sum(error**2) / N`` with ``N = O * sum(observed)`` (``error`` is zero where
+unobserved), and the same recursion holds with that ``N``.
+
 Structure (as in CS231n's ``rnn_layers.py``, and ``pc_numpy.bptt``): ``step_backward`` is one
 step of the recursion; ``backward`` is the visible loop that calls it from ``t = T-1`` down to
 ``0``; ``loss_and_grads`` runs the forward (a generation rollout, which calls ``hidden_prior``
@@ -41,12 +45,12 @@ step of the recursion; ``backward`` is the visible loop that calls it from ``t =
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from .._checks import as_float_array, as_scalar
-from ..rollout import check_initial_state
+from ..rollout import check_initial_state, check_observed
 from .params import Params, check_params
 from .rollout import _generation
 
@@ -71,6 +75,7 @@ class ForwardCache(NamedTuple):
     a: np.ndarray        # (T, B, S)  a[t]   = tanh(h_prior[t])
     a_prev: np.ndarray   # (T, B, S)  a[t-1] = tanh(h_post[t-1]), with a[-1] = tanh(h0)
     c0: np.ndarray       # (B, C)     the causes, constant over time in generation mode
+    n: float             # N, the number of entries the loss averages over
 
 
 def step_backward(d_error_t: np.ndarray, g_next: np.ndarray, a_t: np.ndarray, c: np.ndarray,
@@ -120,25 +125,29 @@ def backward(d_error: np.ndarray, a: np.ndarray, c0: np.ndarray, params: Params,
     return g
 
 
-def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float):
+def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
+            observed: Optional[np.ndarray] = None):
     """The training forward pass: a generation-mode rollout (``hidden_prior`` (1m) at every step,
-    then (2)-(3) for all steps at once) and the loss ``mean(error**2)``.
+    then (2)-(3) for all steps at once) and the loss ``sum(error**2) / N``.
 
-    Arguments as ``loss_and_grads``, already checked (``c0 (B, C)``, ``h0 (B, S)``).
+    Arguments as ``loss_and_grads``, already checked (``c0 (B, C)``, ``h0 (B, S)``,
+    ``observed`` None or (T, B)).
     Returns ``(loss, ForwardCache)``.
     """
-    trace = _generation(params, x, c0, h0, tau=tau)              # rollout(params, x, c0, h0, tau=tau)
+    trace = _generation(params, x, c0, h0, tau=tau, observed=observed)   # rollout(..., tau=tau), checked
     a = np.tanh(trace.h_prior)                                                            # (T, B, S)
     a_prev = np.concatenate([np.tanh(h0)[None], a[:-1]])                                  # (T, B, S)
-    loss = float(np.mean(trace.error ** 2))
-    return loss, ForwardCache(trace.error, a, a_prev, c0)
+    n = float(x.size if observed is None else x.shape[2] * observed.sum())
+    loss = float(np.sum(trace.error ** 2) / n)
+    return loss, ForwardCache(trace.error, a, a_prev, c0, n)
 
 
 def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
-                   tau: float) -> tuple:
+                   tau: float, observed: Optional[np.ndarray] = None) -> tuple:
     """The training loss of PC-RNN-HC-M and its gradients by BPTT, in generation mode.
 
-        L = mean((x_pred - x)**2)    over all N = T * B * O entries
+        L = sum((observed * (x_pred - x))**2) / N,   N = T * B * O   (all observed: the mean)
+                                                     N = O * sum(observed)   (a partial target)
 
     (the derivation is in this module's docstring).
 
@@ -149,6 +158,7 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
         c0     : (B, C) or (C,)  hidden causes, one row per sequence (the memories to learn)
         h0     : (B, S) or (S,)  initial hidden state
         tau    : float >= 1      time constant
+        observed : (T,) or (T, B)  optional 0/1 mask: the loss covers the observed steps only
 
     Returns ``(loss, grads)``: ``loss`` a float, ``grads`` a ``Grads`` with ``w_o, b_o, w_pd,
     w_fd, w_cd, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the
@@ -161,9 +171,13 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     h0_vector = as_float_array("h0", h0).ndim == 1
     c0, h0 = check_initial_state(c0, h0, dims)
     tau = as_scalar("tau", tau, low=1)
+    observed = check_observed(observed, dims)
+    if observed is not None and not observed.any():
+        raise ValueError("observed must mark at least one step as observed (1): the loss is a "
+                         "mean over the observed entries")
 
-    loss, cache = forward(params, x, c0, h0, tau=tau)
-    d_error = 2.0 * cache.error / x.size                                                  # (T, B, O)
+    loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
+    d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
     g = backward(d_error, cache.a, cache.c0, params, tau=tau)                             # (T, B, S)
 
     # The sums over time of the module docstring, each a batch of per-step products summed over t.

@@ -13,11 +13,11 @@ from typing import Optional
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar, check_rng
+from .._checks import as_float_array, as_scalar
 from ..generative import output_error, prediction
 from ..inference import causes_noise, hidden_error, hidden_posterior
 from ..prior import causes_prior
-from ..rollout import Step, Trace, check_initial_state, check_rates
+from ..rollout import Step, Trace, check_initial_state, check_noise, check_observed, check_rates
 from .equations import causes_bottom_up, hidden_prior
 from .params import Params, check_params
 
@@ -27,13 +27,13 @@ __all__ = ["Step", "Trace", "step", "rollout", "generate"]
 def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
          tau: float, alpha_x: float = 0.0, alpha_h: float = 0.0, alpha_c: float = 0.0,
          sigma_r: float = 0.0, sigma_c: float = 1.0, mus: Optional[np.ndarray] = None,
-         xi_t: Optional[np.ndarray] = None) -> Step:
+         xi_t: Optional[np.ndarray] = None, observed_t: Optional[np.ndarray] = None) -> Step:
     """One time step of PC-RNN-HC-M, in order:
 
         (1m) h_prior = (1 - 1/tau) h_post_prev
                        + (1/tau)(((tanh(h_post_prev) @ w_pd) * (c_prev @ w_cd)) @ w_fd.T + b_r)
         (2)  x_pred  = tanh(h_prior) @ w_o.T + b_o
-        (3)  error   = x_pred - x_t
+        (3)  error   = x_pred - x_t                       (times observed_t, if given)
         (4)  h_post  = h_prior - alpha_x (1 - tanh(h_prior)**2) (error @ w_o)
         (5)  error_h = h_prior - h_post
         (6m) c = c_prev - alpha_h (((tanh(h_post_prev) @ w_pd) * (error_h @ w_fd)) @ w_cd.T)
@@ -50,12 +50,13 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
         params      : Params  ``pc_numpy.hcm.Params``
         mus         : (P, C)  prior means, needed when ``alpha_c > 0``
         xi_t        : (B, C)  standard normal draws, needed when ``sigma_r > 0``
+        observed_t  : (B,)    optional 0/1 mask of (3): 1 where step t of the target is observed
 
     Returns a ``Step`` (``pc_numpy.rollout.Step``: the same fields as PC-RNN-HC-A's).
     """
     h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)             # (1m)
     x_pred = prediction(h_prior, params, check=False)                                     # (2)
-    error = output_error(x_pred, x_t, check=False)                                        # (3)
+    error = output_error(x_pred, x_t, observed=observed_t, check=False)                   # (3)
     h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)
               if alpha_x > 0 else h_prior)                                                # (4)
     error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
@@ -72,7 +73,8 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
 def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
             alpha_x: float = 0.0, alpha_h: float = 0.0, alpha_c: float = 0.0,
             sigma_r: float = 0.0, sigma_c: float = 1.0, mus: Optional[np.ndarray] = None,
-            rng: Optional[np.random.Generator] = None, xi: Optional[np.ndarray] = None) -> Trace:
+            rng: Optional[np.random.Generator] = None, xi: Optional[np.ndarray] = None,
+            observed: Optional[np.ndarray] = None) -> Trace:
     """Run ``step`` for t = 0 .. T-1 over a batch of target sequences and record every step.
 
     With every rate zero (``alpha_x = alpha_h = alpha_c = sigma_r = 0``) this is pure
@@ -94,6 +96,8 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         rng     : numpy.random.Generator, draws ``xi`` of shape (T, B, C) at the start (one call)
         xi      : (T, B, C)       the standard normal draws of (7), given explicitly instead of ``rng``
                                   (one of the two is required when ``sigma_r > 0``)
+        observed : (T,) or (T, B)  optional 0/1 mask of (3): ``error[t] = observed[t] * (x_pred[t] - x[t])``;
+                                   an unobserved step runs as generation (docs/model.md §4b)
 
     Returns a ``Trace`` (``pc_numpy.rollout.Trace``): ``x_pred (T, B, O)``, ``error (T, B, O)``,
     ``h_prior (T, B, S)``, ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]``
@@ -105,47 +109,39 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     c0, h0 = check_initial_state(c0, h0, dims)
     rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
                         sigma_r=sigma_r, sigma_c=sigma_c)
-    T, B, C = dims["T"], dims["B"], dims["C"]
-    if rates["alpha_c"] > 0 and mus is None:
-        raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
-    if mus is not None:
+    if mus is not None or rates["alpha_c"] > 0:
+        if mus is None:
+            raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
         mus = as_float_array("mus", mus, ("P", "C"), dims)
-    if xi is not None and rng is not None:
-        raise ValueError("give either rng or xi (the noise draws of (7)), not both")
-    if xi is not None:
-        xi = as_float_array("xi", xi, ("T", "B", "C"), dims)
-    elif rng is not None:
-        check_rng("rng", rng)
-        if rates["sigma_r"] > 0:
-            xi = rng.standard_normal((T, B, C))                                           # (T, B, C)
-    elif rates["sigma_r"] > 0:
-        raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a numpy.random.Generator) "
-                         "or xi (standard normal draws of shape (T, B, C))")
+    xi = check_noise(rates, rng, xi, dims)                          # the checks of pcn.rollout
+    observed = check_observed(observed, dims)
 
     if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
-        trace = _generation(params, x, c0, h0, tau=rates["tau"])
+        trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
     else:
-        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi)
+        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
     for a in trace:
         a.flags.writeable = False          # a trace is a record of what happened
     return trace
 
 
 def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, rates: dict,
-               mus: Optional[np.ndarray], xi: Optional[np.ndarray]) -> Trace:
+               mus: Optional[np.ndarray], xi: Optional[np.ndarray],
+               observed: Optional[np.ndarray]) -> Trace:
     """``rollout`` with inference on: ``step`` for t = 0 .. T-1, the steps stacked over time.
     ``rates``: the checked ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c``."""
     steps = []
     h_post, c = h0, c0
     for t in range(x.shape[0]):
-        now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
+        now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t],
+                   observed_t=None if observed is None else observed[t], **rates)
         steps.append(now)
         h_post, c = now.h_post, now.c
     return Trace(*(np.stack(field) for field in zip(*steps)))                            # (T, B, .)
 
 
 def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
-                tau: float) -> Trace:
+                tau: float, observed: Optional[np.ndarray] = None) -> Trace:
     """``rollout`` in pure generation mode (every rate zero), the training forward pass.
 
     Then ``h_post = h_prior``, ``error_h = 0`` and ``c[t] = c0``: (4)-(8) are the identity and
@@ -160,7 +156,7 @@ def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *
     for t in range(T):
         h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, check=False)               # (1m)
     x_pred = prediction(h_prior, params, check=False)                                     # (2) (T, B, O)
-    error = output_error(x_pred, x, check=False)                                          # (3) (T, B, O)
+    error = output_error(x_pred, x, observed=observed, check=False)                       # (3) (T, B, O)
     return Trace(x_pred, error, h_prior, h_prior,
                  np.broadcast_to(0.0, h_prior.shape), np.broadcast_to(c0, (T,) + c0.shape))
 
@@ -177,7 +173,6 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     c0a, h0a = as_float_array("c0", c0), as_float_array("h0", h0)
     rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
     dims["B"] = rows[0] if rows else 1
-    dims["_src_B"] = "c0" if c0a.ndim == 2 else "h0"
     c0, h0 = check_initial_state(c0a, h0a, dims)
     x = np.zeros((T, dims["B"], dims["O"]))                                               # (T, B, O)
     return rollout(params, x, c0, h0, tau=tau).x_pred

@@ -6,7 +6,7 @@ from typing import Optional
 import torch
 
 from pc_numpy.rollout import check_rates
-from .._checks import as_float_tensor, as_scalar, check_generator
+from .._checks import as_float_tensor, as_mask_tensor, as_scalar, check_generator
 from ..generative import output_error, prediction
 from ..inference import causes_noise, hidden_error, hidden_posterior
 from ..prior import causes_prior
@@ -19,11 +19,11 @@ __all__ = ["Step", "Trace", "step", "rollout", "generate"]
 
 def step(x_t, h_post_prev, c_prev, params: Params, *, tau: float, alpha_x: float = 0.0,
          alpha_h: float = 0.0, alpha_c: float = 0.0, sigma_r: float = 0.0, sigma_c: float = 1.0,
-         mus=None, xi_t=None) -> Step:
+         mus=None, xi_t=None, observed_t=None) -> Step:
     """(1m), (2)-(5), (6m), (7), (8) in order; a rule whose rate is zero is skipped."""
     h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)             # (1m)
     x_pred = prediction(h_prior, params, check=False)                                     # (2)
-    error = output_error(x_pred, x_t, check=False)                                        # (3)
+    error = output_error(x_pred, x_t, observed=observed_t, check=False)                   # (3)
     h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)
               if alpha_x > 0 else h_prior)                                                # (4)
     error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
@@ -39,9 +39,10 @@ def step(x_t, h_post_prev, c_prev, params: Params, *, tau: float, alpha_x: float
 
 def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alpha_h: float = 0.0,
             alpha_c: float = 0.0, sigma_r: float = 0.0, sigma_c: float = 1.0, mus=None,
-            rng: Optional[torch.Generator] = None, xi=None) -> Trace:
+            rng: Optional[torch.Generator] = None, xi=None, observed=None) -> Trace:
     """``step`` for t = 0 .. T-1 (see ``pc_numpy.hcm.rollout``).  ``x (T, B, O)``; ``xi (T, B, C)``
-    or ``rng`` (a ``torch.Generator``) when ``sigma_r > 0``.  Differentiable (autograd)."""
+    or ``rng`` (a ``torch.Generator``) when ``sigma_r > 0``; ``observed (T,)`` or ``(T, B)`` of
+    0/1.  Differentiable (autograd).  (Every mode runs ``step`` at every step here.)"""
     dims: dict = {}
     params = check_params(params, dims)
     x = as_float_tensor("x", x, ("T", "B", "O"), dims)
@@ -64,11 +65,18 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
     elif rates["sigma_r"] > 0:
         raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a torch.Generator) "
                          "or xi (standard normal draws of shape (T, B, C))")
+    if observed is not None:
+        observed = as_mask_tensor("observed", observed, None)
+        if observed.dim() == 1:
+            observed = as_mask_tensor("observed", observed, ("T",), dims, dtype=x.dtype)[:, None].expand(T, B)
+        else:
+            observed = as_mask_tensor("observed", observed, ("T", "B"), dims, dtype=x.dtype)
 
     steps = []
     h_post, c = h0, c0
     for t in range(T):
-        out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t], **rates)
+        out = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t],
+                   observed_t=None if observed is None else observed[t], **rates)
         steps.append(out)
         h_post, c = out.h_post, out.c
     return Trace(*(torch.stack(values) for values in zip(*steps)))

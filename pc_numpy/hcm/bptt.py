@@ -180,17 +180,23 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
     g = backward(d_error, cache.a, cache.c0, params, tau=tau)                             # (T, B, S)
 
-    # The sums over time of the module docstring, each a batch of per-step products summed over t.
+    # The sums over time of the module docstring.  A sum over t and b of outer products,
+    # sum_t u[t].T @ v[t], is one matrix product of the T*B rows stacked: rows(u).T @ rows(v).
     k = 1.0 / tau
+    T, B = dims["T"], dims["B"]
+
+    def rows(v):                                                  # (T, B, n) -> (T*B, n)
+        return v.reshape(T * B, v.shape[-1])
+
     u = k * g                                                     # (T, B, S) dL/d bracket of (1m)
     factors = cache.a_prev @ params.w_pd                                                  # (T, B, F)
     gains = cache.c0 @ params.w_cd                                                        # (B, F)
     d_gated = u @ params.w_fd                                                             # (T, B, F)
     d_gains = (d_gated * factors).sum(axis=0)                                             # (B, F)
-    d_w_o = (d_error.transpose(0, 2, 1) @ cache.a).sum(axis=0)                            # (O, S)
+    d_w_o = rows(d_error).T @ rows(cache.a)                                               # (O, S)
     d_b_o = d_error.sum(axis=(0, 1))                                                      # (O,)
-    d_w_fd = (u.transpose(0, 2, 1) @ (factors * gains)).sum(axis=0)                       # (S, F)
-    d_w_pd = (cache.a_prev.transpose(0, 2, 1) @ (d_gated * gains)).sum(axis=0)            # (S, F)
+    d_w_fd = rows(u).T @ rows(factors * gains)                                            # (S, F)
+    d_w_pd = rows(cache.a_prev).T @ rows(d_gated * gains)                                 # (S, F)
     d_w_cd = cache.c0.T @ d_gains                                                         # (C, F)
     d_b_r = u.sum(axis=(0, 1))                                                            # (S,)
     d_c0 = d_gains @ params.w_cd.T                                                        # (B, C)

@@ -9,6 +9,7 @@ from .prior import prior_logits, responsibilities, prior_gradient, causes_prior,
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, loss, loss_and_grads
 from .adam import Adam
+from . import hcm                  # PC-RNN-HC-M (mirrors pc_numpy.hcm)
 from .protocols.train import train
 from .protocols.retrieval import retrieve
 
@@ -19,5 +20,5 @@ __all__ = [
     "prior_logits", "responsibilities", "prior_gradient", "causes_prior", "log_prior",
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "loss", "loss_and_grads",
-    "Adam", "train", "retrieve",
+    "Adam", "hcm", "train", "retrieve",
 ]

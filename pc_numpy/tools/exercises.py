@@ -122,6 +122,25 @@ EXERCISES: Tuple[Exercise, ...] = (
              ("tests/test_adam.py::test_adam_first_step_by_hand",
               "tests/test_adam.py::test_adam_matches_pc_torch_adam"),
              "tutorials/06_training_with_adam.py"),
+    # PC-RNN-HC-M, the multiplicative model (docs/hcm.md)
+    Exercise(11, "HC-M hidden prior", "equation (1m)",
+             "(1m) h_prior = (1 - 1/tau) h_post_prev"
+             " + (1/tau)(((tanh(h_post_prev) @ w_pd) * (c_prev @ w_cd)) @ w_fd.T + b_r)",
+             "pc_numpy/hcm/equations.py", "hidden_prior",
+             ("tests/test_hcm.py::test_hcm_hidden_prior_1m",),
+             "docs/hcm.md"),
+    Exercise(12, "HC-M causes, bottom-up", "equation (6m)",
+             "(6m) c = c_prev - alpha_h (((tanh(h_post_prev) @ w_pd) * (error_h @ w_fd)) @ w_cd.T)",
+             "pc_numpy/hcm/equations.py", "causes_bottom_up",
+             ("tests/test_hcm.py::test_hcm_causes_bottom_up_6m",
+              "tests/test_hcm.py::test_hcm_causes_bottom_up_is_a_gradient_step"),
+             "docs/hcm.md"),
+    Exercise(13, "HC-M BPTT step", "the HC-M BPTT step of docs/hcm.md",
+             "(BPTT, 1m) g[t] = (d_error[t] @ w_o) * (1 - a[t]**2) + (1 - k) g[t+1]"
+             " + ((((k g[t+1]) @ w_fd) * (c @ w_cd)) @ w_pd.T) * (1 - a[t]**2),  k = 1/tau",
+             "pc_numpy/hcm/bptt.py", "step_backward",
+             ("tests/test_hcm.py::test_hcm_step_backward_matches_autograd",),
+             "docs/hcm.md"),
 )
 
 

@@ -12,6 +12,7 @@ from .prior import prior_logits, responsibilities, prior_gradient, causes_prior,
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, ForwardCache, step_backward, backward, forward, loss_and_grads
 from .adam import Adam
+from .local import LocalDeltas, local_deltas, apply_local_update, free_energy
 # The machinery around the model: protocols (training, retrieval), data, tools.
 from .protocols.model import Model, TrainResult, TrainingDiverged, fingerprint
 from .protocols.train import train, initial_values
@@ -28,6 +29,7 @@ __all__ = [
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",
     "Adam",
+    "LocalDeltas", "local_deltas", "apply_local_update", "free_energy",
     "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
     "RetrievalResult", "retrieve", "nearest_memory",
     "save_model", "load_model",

@@ -9,6 +9,7 @@ from .prior import prior_logits, responsibilities, prior_gradient, causes_prior,
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, loss, loss_and_grads
 from .adam import Adam
+from .local import LocalDeltas, local_deltas, apply_local_update, free_energy
 from .protocols.train import train
 from .protocols.retrieval import retrieve
 
@@ -20,4 +21,5 @@ __all__ = [
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "loss", "loss_and_grads",
     "Adam", "train", "retrieve",
+    "LocalDeltas", "local_deltas", "apply_local_update", "free_energy",
 ]

@@ -16,6 +16,7 @@ from .local import LocalDeltas, local_deltas, apply_local_update, free_energy
 # The machinery around the model: protocols (training, retrieval), data, tools.
 from .protocols.model import Model, TrainResult, TrainingDiverged, fingerprint
 from .protocols.train import train, initial_values
+from .protocols.train_local import train_local
 from .protocols.retrieval import RetrievalResult, retrieve, nearest_memory
 from .protocols.checkpoint import save_model, load_model
 from .data.letters import letters, letter_variants
@@ -31,6 +32,7 @@ __all__ = [
     "Adam",
     "LocalDeltas", "local_deltas", "apply_local_update", "free_energy",
     "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
+    "train_local",
     "RetrievalResult", "retrieve", "nearest_memory",
     "save_model", "load_model",
     "letters", "letter_variants", "load_trajectories",

@@ -70,7 +70,8 @@ class LocalDeltas(NamedTuple):
 def check_trace(trace, dims: dict, name: str = "trace") -> Trace:
     """Check ``trace`` is a ``Trace`` of finite arrays whose shapes agree; record T, B, O, S, C."""
     if not isinstance(trace, Trace):
-        raise TypeError(f"{name} must be a Trace (from pc_numpy.rollout), got {type(trace).__name__}")
+        raise TypeError(f"{name} must be a pc_numpy Trace (from pc_numpy.rollout), got "
+                        f"{type(trace).__module__}.{type(trace).__qualname__}")
     return Trace(*(as_float_array(f"{name}.{field}", getattr(trace, field), ("T", "B", last), dims)
                    for field, last in zip(Trace._fields, "OOSSSC")))
 

@@ -23,7 +23,8 @@ class LocalDeltas(NamedTuple):
 def check_trace(trace, dims: dict, name: str = "trace") -> Trace:
     """Check ``trace`` is a pc_torch ``Trace`` of finite tensors whose shapes agree."""
     if not isinstance(trace, Trace):
-        raise TypeError(f"{name} must be a pc_torch Trace (from pc_torch.rollout), got {type(trace).__name__}")
+        raise TypeError(f"{name} must be a pc_torch Trace (from pc_torch.rollout), got "
+                        f"{type(trace).__module__}.{type(trace).__qualname__}")
     return Trace(*(as_float_tensor(f"{name}.{field}", getattr(trace, field), ("T", "B", last), dims)
                    for field, last in zip(Trace._fields, "OOSSSC")))
 

@@ -214,7 +214,9 @@ def _trace(T=4, B=2, O=2, S=3, C=2):
 def test_not_a_trace_names_trace(module, fn):
     params, trace = _trace()
     kwargs = {} if fn == "local_deltas" else dict(alpha_x=0.1, alpha_h=0.1)
-    for bad in (None, tuple(trace), dict(trace._asdict())):
+    other = (pct.Trace(*(tt(v) for v in trace)) if module is pcn      # the other backend's Trace
+             else trace)
+    for bad in (None, tuple(trace), dict(trace._asdict()), other):
         with pytest.raises(TypeError, match=r"\btrace\b"):
             getattr(module, fn)(bad, **kwargs)
 

@@ -122,7 +122,7 @@ EXERCISES: Tuple[Exercise, ...] = (
              ("tests/test_adam.py::test_adam_first_step_by_hand",
               "tests/test_adam.py::test_adam_matches_pc_torch_adam"),
              "tutorials/06_training_with_adam.py"),
-    Exercise(11, "local rule", "the local rule of docs/model.md section 3b",
+    Exercise(11, "local rule", "the local rule of docs/model.md §3b",
              "(local) d_w_o = sum_t error[t].T @ tanh(h_prior[t]);  d_b_o = sum_t sum_b error[t];"
              "  d_w_c = sum_t error_h[t].T @ c[t];  d_w_r = sum_{t>=1} error_h[t].T @ tanh(h_post[t-1]);"
              "  d_b_r = sum_t sum_b error_h[t]",

@@ -32,6 +32,10 @@ Where each comes from (the facts ``tests/test_local.py`` checks against autograd
   (``alpha_h = 0``).
 
 None of these needs a backward pass through time: each is available at step ``t`` itself.
+They are sums, not means, over ``t`` and the batch: a learning rate that is stable for one
+batch can diverge on a larger one.  (The output layer's step is gradient descent on a quadratic
+whose largest curvature ``lambda`` grows with ``T * B``; it is stable only while
+``lr_o * lambda < 2``: tutorial 10.)
 
 The free energy the rule is monitored with (``alpha_x`` and ``alpha_h`` weigh the two errors):
 

@@ -13,9 +13,11 @@ from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, ForwardCache, step_backward, backward, forward, loss_and_grads
 from .adam import Adam
 from . import hcm                  # PC-RNN-HC-M, the multiplicative model (pcn.hcm.rollout, ...)
+from .local import LocalDeltas, local_deltas, apply_local_update, free_energy
 # The machinery around the model: protocols (training, retrieval), data, tools.
 from .protocols.model import Model, TrainResult, TrainingDiverged, fingerprint
 from .protocols.train import train, initial_values
+from .protocols.train_local import train_local
 from .protocols.retrieval import RetrievalResult, retrieve, nearest_memory
 from .protocols.checkpoint import save_model, load_model
 from .data.letters import letters, letter_variants
@@ -29,7 +31,9 @@ __all__ = [
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",
     "Adam", "hcm",
+    "LocalDeltas", "local_deltas", "apply_local_update", "free_energy",
     "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
+    "train_local",
     "RetrievalResult", "retrieve", "nearest_memory",
     "save_model", "load_model",
     "letters", "letter_variants", "load_trajectories",

@@ -10,6 +10,7 @@ from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, loss, loss_and_grads
 from .adam import Adam
 from . import hcm                  # PC-RNN-HC-M (mirrors pc_numpy.hcm)
+from .local import LocalDeltas, local_deltas, apply_local_update, free_energy
 from .protocols.train import train
 from .protocols.retrieval import retrieve
 
@@ -21,4 +22,5 @@ __all__ = [
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "loss", "loss_and_grads",
     "Adam", "hcm", "train", "retrieve",
+    "LocalDeltas", "local_deltas", "apply_local_update", "free_energy",
 ]

@@ -1,1 +1,1 @@
-"""The protocols around the model: training by BPTT, memory retrieval, checkpoints (README, "Layout")."""
+"""The protocols around the model: training by BPTT and by the local rule, memory retrieval, checkpoints (README, "Layout")."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import numbers
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -36,10 +36,13 @@ class Model(NamedTuple):
 
 
 class TrainResult(NamedTuple):
-    """``model``; ``losses (iterations,)`` the loss before each update; ``seconds`` of training."""
+    """``model``; ``losses (iterations,)`` the loss before each update; ``seconds`` of training;
+    ``free_energy (iterations,)`` before each update for the local rule (``train_local``), None
+    for BPTT (``train``)."""
     model: Model
     losses: np.ndarray
     seconds: float
+    free_energy: Optional[np.ndarray] = None
 
 
 class TrainingDiverged(ValueError):

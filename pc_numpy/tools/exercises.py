@@ -141,6 +141,15 @@ EXERCISES: Tuple[Exercise, ...] = (
              "pc_numpy/hcm/bptt.py", "step_backward",
              ("tests/test_hcm.py::test_hcm_step_backward_matches_autograd",),
              "docs/hcm.md"),
+    Exercise(14, "local rule", "the local rule of docs/model.md §3b",
+             "(local) d_w_o = sum_t error[t].T @ tanh(h_prior[t]);  d_b_o = sum_t sum_b error[t];"
+             "  d_w_c = sum_t error_h[t].T @ c[t];  d_w_r = sum_{t>=1} error_h[t].T @ tanh(h_post[t-1]);"
+             "  d_b_r = sum_t sum_b error_h[t]",
+             "pc_numpy/local.py", "local_deltas",
+             ("tests/test_local.py::test_output_deltas_are_the_output_error_gradients",
+              "tests/test_local.py::test_recurrent_deltas_are_tau_times_the_hidden_error_gradients",
+              "tests/test_local.py::test_causes_delta_uses_the_causes_after_the_update"),
+             "tutorials/10_local_learning.py"),
 )
 
 

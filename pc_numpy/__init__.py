@@ -16,6 +16,8 @@ from .adam import Adam
 from .protocols.model import Model, TrainResult, TrainingDiverged, fingerprint
 from .protocols.train import train, initial_values
 from .protocols.retrieval import RetrievalResult, retrieve, nearest_memory
+from .protocols.readout import Readout, read_answers
+from .protocols.baselines import SearchResult, MatchResult, random_search, exhaustive_matching
 from .protocols.checkpoint import save_model, load_model
 from .data.letters import letters, letter_variants
 from .data.loaders import load_trajectories
@@ -29,7 +31,8 @@ __all__ = [
     "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",
     "Adam",
     "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
-    "RetrievalResult", "retrieve", "nearest_memory",
+    "RetrievalResult", "retrieve", "nearest_memory", "Readout", "read_answers",
+    "SearchResult", "MatchResult", "random_search", "exhaustive_matching",
     "save_model", "load_model",
     "letters", "letter_variants", "load_trajectories",
 ]

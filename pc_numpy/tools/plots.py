@@ -290,7 +290,7 @@ def plot_retrieval_curves(result, path, *, dpi: int = 80) -> str:
     generation error over the trials."""
     path = _check_path(path)
     k = np.arange(1, result.accuracy.size + 1)
-    fig = _figure(10.0, 3.6)
+    fig = _figure(10.0, 4.2)
     ax = fig.add_subplot(1, 2, 1)
     ax.plot(k, result.answer_accuracy, color="tab:blue", lw=2.6, alpha=0.8,
             label=f"answer (readout): final {result.final_answer_accuracy:.2f}")
@@ -305,7 +305,7 @@ def plot_retrieval_curves(result, path, *, dpi: int = 80) -> str:
     ax.set_xlabel("trial (2 rollouts each)")
     ax.set_ylabel("accuracy")
     ax.set_title("retrieval accuracy", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     ax = fig.add_subplot(1, 2, 2)
     err = result.generation_error
@@ -319,7 +319,7 @@ def plot_retrieval_curves(result, path, *, dpi: int = 80) -> str:
     ax.set_xlabel("trial")
     ax.set_ylabel("mean_t ||error[t]||")
     ax.set_title("generation error from the current c", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     _save_atomically(fig, path, dpi)

@@ -346,7 +346,8 @@ def plot_confusion(result, path, *, dpi: int = 80) -> str:
             if conf[i, j]:
                 ax.text(j, i, str(conf[i, j]), ha="center", va="center", fontsize=7,
                         color="white" if conf[i, j] > conf.max() / 2 else "black")
-    ax.set_title(f"confusions (accuracy {result.final_accuracy:.3f})", fontsize=10)
+    ax.set_title(f"runs at the end (run accuracy {result.final_accuracy:.3f}, "
+                 f"answer accuracy {result.final_answer_accuracy:.3f})", fontsize=10)
     from matplotlib.ticker import MaxNLocator
     bar = fig.colorbar(im, ax=ax, fraction=0.046)
     bar.locator = MaxNLocator(integer=True)

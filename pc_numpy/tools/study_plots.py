@@ -39,19 +39,60 @@ def plot_study(results: Sequence[dict], path, *, dpi: int = 90) -> str:
     for curves, label, colour, ls in styles:
         mean, lo, hi = mean_and_band(curves)
         ax.plot(k, mean, color=colour, ls=ls, lw=1.8, label=label)
-        ax.fill_between(k, lo, hi, color=colour, alpha=0.18, lw=0)
+        ax.fill_between(k, np.clip(lo, 0, 1), np.clip(hi, 0, 1), color=colour, alpha=0.18, lw=0)
     ex = float(np.mean([r["exhaustive"] for r in results]))
     ax.axhline(ex, color="k", ls=":", lw=1.2, label=f"exhaustive matching ({ex:.2f}, P rollouts)")
     chance = 1.0 / len(results[0]["labels"])
     ax.axhline(chance, color="0.6", ls=":", lw=1, label="chance")
     ax.set_xscale("log")
-    ax.set_xlim(1, K)
+    from matplotlib.ticker import FuncFormatter
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlim(1, max(K, 2))
     ax.set_ylim(0, 1.03)
     ax.set_xlabel("trials (inference trials; random search at equal rollouts: 2 draws per trial)")
     ax.set_ylabel("accuracy")
-    ax.set_title(f"retrieval over {len(results)} seeds: mean and 95% t interval", fontsize=10)
+    ax.set_title(f"retrieval over {len(results)} seeds: mean and 95% t interval of the mean "
+                 f"(bands clipped to [0, 1])", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def plot_online(result, path, *, ncols: int = 5, dpi: int = 80) -> str:
+    """Online recognition (``online_recognition``), one panel per target: against the steps seen,
+    the share of its runs whose ``c[t]`` is nearest its memory (one inference rollout) and whether
+    prefix matching names it (0/1), with the steps each needs before naming it for good."""
+    path = _check_path(path)
+    T, N = result.share_right.shape
+    t = np.arange(1, T + 1)
+    nrows = max(1, math.ceil(N / ncols))
+    fig = _figure(2.3 * ncols, 1.9 * nrows + 0.6)
+    labels = result.labels
+    for n in range(N):
+        ax = fig.add_subplot(nrows, ncols, n + 1)
+        right = (result.prefix_answers[:, n] == result.target_ids[n]).astype(float)
+        ax.step(t, right, where="post", color="k", lw=1.2, label="prefix matching names it")
+        ax.plot(t, result.share_right[:, n], color="tab:blue", lw=1.6, label="share of runs: c[t] nearest it")
+        need, pneed = result.steps_needed[n], result.prefix_steps_needed[n]
+        if need <= T:
+            ax.axvline(need, color="tab:blue", ls="--", lw=1)
+        if pneed <= T:
+            ax.axvline(pneed, color="k", ls=":", lw=1)
+        name = lambda s: "never" if s > T else str(s)  # noqa: E731
+        ax.set_title(f"'{labels[result.target_ids[n]]}': {name(pneed)} / {name(need)} steps", fontsize=8)
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_xlim(1, T)
+        ax.tick_params(labelsize=7)
+        if n % ncols == 0:
+            ax.set_ylabel("named", fontsize=8)
+        if n >= N - ncols:
+            ax.set_xlabel("steps seen", fontsize=8)
+        if n == 0:
+            ax.legend(fontsize=6, loc="center right")
+    fig.suptitle("online recognition: steps before the letter is named for good "
+                 "(title: prefix matching / more than half the runs of one inference rollout)", fontsize=9)
     fig.tight_layout()
     _save_atomically(fig, path, dpi)
     return path

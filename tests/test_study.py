@@ -91,6 +91,10 @@ def test_study_end_to_end_through_the_command_line(tmp_path):
     assert (out / "study_accuracy.png").read_bytes()[:8] == PNG
     assert (out / "per_letter.md").read_text().startswith("# Per memory")
     assert not [p for p in os.listdir(out) if p.endswith(".tmp")]
+    for seed in (0, 1):                                           # each seed's curves, written as it finished
+        one = json.loads((out / "seeds" / f"seed_{seed}.json").read_text())
+        assert one["seed"] == seed and len(one["answer"]) == 5 and len(one["random_search"]) == 10
+        assert one["answer"][-1] == s["methods"]["answer"]["by_budget"]["5"]["per_seed"][seed]
 
 
 def test_a_seed_gives_the_same_numbers_in_a_worker_as_in_process(tmp_path, capsys, monkeypatch):

@@ -3,7 +3,8 @@
     python -m pc_numpy study --seeds 0-9 --workers 2 --out runs/study
 
 writes ``OUT/study.json`` (schema in ``pc_numpy.protocols.study`` and docs/model.md §4c),
-``OUT/study_accuracy.png`` and ``OUT/per_letter.md``.  Every argument is checked before the
+``OUT/study_accuracy.png``, ``OUT/per_letter.md`` and, as each seed finishes, its curves in
+``OUT/seeds/seed_<s>.json``.  Every argument is checked before the
 first seed starts.
 """
 from __future__ import annotations
@@ -101,6 +102,9 @@ def run_study_command(args) -> int:
                for s in seeds]
 
     def done(r, finished, total):
+        # each seed's curves as soon as it finishes (kept if a later seed fails or is interrupted)
+        seed_text = json.dumps({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items()})
+        atomic_write(out / "seeds" / f"seed_{r['seed']}.json", lambda f: f.write(seed_text.encode()))
         if not args.quiet:
             print(f"seed {r['seed']} done ({finished}/{total}): loss {r['final_loss']:.4f}, "
                   f"run {r['run'][-1]:.3f}, answer {r['answer'][-1]:.3f}, random search "

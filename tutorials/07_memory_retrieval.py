@@ -39,6 +39,7 @@ import _common as tc  # noqa: E402  (FAST mode, figure_dir(), savefig, Agg backe
 
 import numpy as np  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 import pc_numpy as pcn  # noqa: E402
 
@@ -412,6 +413,8 @@ for ax, C in zip(axes, SWEEP["causes"]):
     ax.plot(2 * kk, rs.mean(axis=0), color="tab:orange", ls="--", lw=2, label="random search")
     ax.axhline(ex.mean(), color="k", ls=":", label="exhaustive")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_ylim(0, 1.03)
     ax.set_xlabel("rollouts per run")
     ax.set_title(f"C = {C} (mean of {len(SWEEP['seeds'])} seeds)", fontsize=10)

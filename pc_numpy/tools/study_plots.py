@@ -45,8 +45,9 @@ def plot_study(results: Sequence[dict], path, *, dpi: int = 90) -> str:
     chance = 1.0 / len(results[0]["labels"])
     ax.axhline(chance, color="0.6", ls=":", lw=1, label="chance")
     ax.set_xscale("log")
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(1, max(K, 2))
     ax.set_ylim(0, 1.03)
     ax.set_xlabel("trials (inference trials; random search at equal rollouts: 2 draws per trial)")

@@ -19,6 +19,9 @@ from .protocols.model import Model, TrainResult, TrainingDiverged, fingerprint
 from .protocols.train import train, initial_values
 from .protocols.train_local import train_local
 from .protocols.retrieval import RetrievalResult, retrieve, nearest_memory
+from .protocols.readout import Readout, read_answers
+from .protocols.baselines import SearchResult, MatchResult, random_search, exhaustive_matching
+from .protocols.online import OnlineResult, online_recognition
 from .protocols.checkpoint import save_model, load_model
 from .data.letters import letters, letter_variants
 from .data.loaders import load_trajectories
@@ -34,7 +37,9 @@ __all__ = [
     "LocalDeltas", "local_deltas", "apply_local_update", "free_energy",
     "Model", "TrainResult", "TrainingDiverged", "train", "initial_values", "fingerprint",
     "train_local",
-    "RetrievalResult", "retrieve", "nearest_memory",
+    "RetrievalResult", "retrieve", "nearest_memory", "Readout", "read_answers",
+    "SearchResult", "MatchResult", "random_search", "exhaustive_matching",
+    "OnlineResult", "online_recognition",
     "save_model", "load_model",
     "letters", "letter_variants", "load_trajectories",
 ]

@@ -251,4 +251,4 @@ def test_tiny_demo_in_a_real_process(tmp_path):
     assert code == 0, err
     assert "Traceback" not in out + err
     assert is_number(read_summary(tmp_path / "o")["retrieval_accuracy"])
-    assert "retrieval accuracy" in out and err == "", err
+    assert "run accuracy" in out and "answer accuracy" in out and err == "", err

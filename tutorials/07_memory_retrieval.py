@@ -39,6 +39,7 @@ import _common as tc  # noqa: E402  (FAST mode, figure_dir(), savefig, Agg backe
 
 import numpy as np  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 import pc_numpy as pcn  # noqa: E402
 
@@ -320,7 +321,123 @@ assert unseen.final_accuracy >= 2 * chance, unseen.final_accuracy
 # The unseen variants are retrieved less often than the training letters, but still far above
 # chance (check cell above: at least twice $1/P$): the memory of a letter is found from a
 # letter it has never seen, because the right memory still predicts it better than the others.
+
+# %% [markdown]
+# ## 5. What does the network answer? The readout, and two baselines
 #
+# The accuracy so far counts **runs**: the share of the $B = P R$ runs whose current $c$ is
+# nearest their target's memory. The noise (7) keeps kicking runs, even good ones, so this
+# number rarely reaches 1. A question asked of a memory wants one **answer** per target: among
+# all the states $c$ that the $R$ runs of target $n$ visited up to trial $k$, take the one whose
+# generation rollout explained the target best, and answer its nearest memory:
+#
+# $$ (k^*, r^*) = \arg\min_{k' \le k,\ r} \; e_{k', nR + r}, \qquad
+#    \text{answer}_{k, n} = \arg\min_p \lVert c_{k^*, nR + r^*} - \mu_p \rVert , $$
+#
+# where $e$ is the generation error $\frac1T\sum_t \lVert x^{pred}_t - x_t\rVert$ that each
+# trial measures anyway. `result.answers` $(K, N)$ and `result.answer_accuracy` $(K,)$ hold it
+# (`pc_numpy/protocols/readout.py`). A run that found the right memory and was kicked out again
+# is not lost: its good state is remembered.
+#
+# Is inference needed at all? Two baselines use the same readout:
+#
+# * **random search** (`pcn.random_search`): at every trial each run draws a fresh
+#   $c \sim N(0, I)$ and runs one generation rollout. One draw costs one rollout, an inference
+#   trial two (inference + generation), so we compare at **equal rollouts**: $2K$ draws against
+#   $K$ trials.
+# * **exhaustive matching** (`pcn.exhaustive_matching`): the generation error of every memory
+#   against every target, the lowest wins. It costs $P$ rollouts per target and is the ceiling of
+#   what the trained network can tell apart.
+
+# %%
+search = pcn.random_search(model, data, restarts=4, trials=2 * TRIALS, seed=0, progress=False)
+ceiling = pcn.exhaustive_matching(model, data)
+for budget in [b for b in (10, 25, 100, TRIALS) if b <= TRIALS]:
+    print(f"after {budget:4d} trials ({2 * budget:4d} rollouts per run): run accuracy "
+          f"{result.accuracy[budget - 1]:.2f}, answer {result.answer_accuracy[budget - 1]:.2f}, "
+          f"random search {search.answer_accuracy[2 * budget - 1]:.2f}")
+print(f"exhaustive matching: {ceiling.accuracy:.2f} ({ceiling.rollouts} rollouts per target)")
+
+# %% [markdown]
+# Check cell: exhaustive matching's answers are the argmin of its error table; the readout's
+# best error never increases, and a target's answer changes only at a trial where its best
+# error dropped (a better-explaining state was found).
+
+# %%
+assert (ceiling.answers == ceiling.errors.argmin(axis=1)).all()
+assert (np.diff(result.best_error, axis=0) <= 0).all()
+same = np.diff(result.best_error, axis=0) == 0                     # (K-1, N) no better state found
+assert (result.answers[1:][same] == result.answers[:-1][same]).all()
+
+# %% [markdown]
+# ### As the cause space grows
+#
+# With $C = 2$ the plane is small: a handful of random draws lands near every memory, so random
+# search may do about as well per rollout as inference. Inference should pay off when random
+# draws become hopeless: in more dimensions a random $c$ is rarely near any memory. We train on
+# 8 letters with $C = 2, 4, 8$ and compare inference's answer with random search's at equal
+# rollouts, over three seeds (`PC_FAST=1`: one seed, fewer iterations and trials: a smoke test,
+# not a result).
+
+# %%
+sweep_letters = [0, 2, 4, 7, 8, 10, 14, 16]                       # a c e l m o s v
+if tc.FAST:
+    SWEEP = dict(causes=(2, 4, 8), seeds=(0,), iterations=100, trials=20, states=20)
+else:
+    SWEEP = dict(causes=(2, 4, 8), seeds=(0, 1, 2), iterations=1000, trials=300, states=50)
+
+
+def cause_sweep(data, names, *, causes, seeds, iterations, trials, states):
+    """For each C: answer accuracy of inference (seeds, K), of random search at equal rollouts
+    (2K draws, read after every second draw: (seeds, K)) and exhaustive matching's (seeds,)."""
+    out = {}
+    for C in causes:
+        rows = []
+        for seed in seeds:
+            tr = pcn.train(data, names, states_dim=states, causes_dim=C, iterations=iterations,
+                           seed=seed, progress=False)
+            inf = pcn.retrieve(tr.model, data, restarts=4, trials=trials, seed=seed, progress=False)
+            rs = pcn.random_search(tr.model, data, restarts=4, trials=2 * trials, seed=seed, progress=False)
+            ex = pcn.exhaustive_matching(tr.model, data)
+            rows.append((inf.answer_accuracy, rs.answer_accuracy[1::2], ex.accuracy))
+        out[C] = tuple(np.array([r[i] for r in rows]) for i in range(3))
+    return out
+
+
+sweep = cause_sweep(letters[sweep_letters], [labels[i] for i in sweep_letters], **SWEEP)
+fig, axes = plt.subplots(1, len(SWEEP["causes"]), figsize=(4.0 * len(SWEEP["causes"]), 3.4), sharey=True)
+kk = np.arange(1, SWEEP["trials"] + 1)
+for ax, C in zip(axes, SWEEP["causes"]):
+    inf, rs, ex = sweep[C]
+    ax.plot(2 * kk, inf.mean(axis=0), color="tab:blue", lw=2, label="inference (answer)")
+    ax.plot(2 * kk, rs.mean(axis=0), color="tab:orange", ls="--", lw=2, label="random search")
+    ax.axhline(ex.mean(), color="k", ls=":", label="exhaustive")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(0, 1.03)
+    ax.set_xlabel("rollouts per run")
+    ax.set_title(f"C = {C} (mean of {len(SWEEP['seeds'])} seeds)", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    at = [b for b in (10, 50, 2 * SWEEP["trials"]) if b <= 2 * SWEEP["trials"]]
+    print(f"C = {C}: answer accuracy, inference / random search at " +
+          ", ".join(f"{b} rollouts {inf[:, b // 2 - 1].mean():.2f} / {rs[:, b // 2 - 1].mean():.2f}" for b in at) +
+          f"; exhaustive {ex.mean():.2f}; per seed at the end {np.round(inf[:, -1], 2).tolist()} / "
+          f"{np.round(rs[:, -1], 2).tolist()}")
+axes[0].set_ylabel("answer accuracy")
+axes[0].legend(fontsize=8, loc="lower right")
+fig.tight_layout()
+tc.savefig(fig, "07_cause_sweep")
+
+# %% [markdown]
+# Check cell: every value is a share of the 8 targets (a multiple of 1/8).
+
+# %%
+for C, (inf, rs, ex) in sweep.items():
+    for values in (inf, rs, ex):
+        assert np.allclose(values * 8, np.round(values * 8)) and ((values >= 0) & (values <= 1)).all(), C
+
+# %% [markdown]
 # ## Summary
 #
 # * The memories are the learned rows of $c_0$. Retrieval shows a letter, starts $c$ at random

@@ -94,3 +94,12 @@ def check_model(model) -> Model:
     if not isinstance(model.data_fingerprint, str):
         raise TypeError(f"model.data_fingerprint must be a str, got {type(model.data_fingerprint).__name__}")
     return Model(params, mus, h0, tau, tuple(labels), model.data_fingerprint)
+
+
+def rollout_of(model: Model):
+    """The rollout function of ``model``'s kind: the one entry point through which retrieval, its
+    readout and the baselines run the network (so that another model, e.g. PC-RNN-HC-M, plugs in
+    here).  For PC-RNN-HC-A it is ``pc_numpy.rollout.rollout``: the same keywords
+    ``(params, x, c0, h0, *, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c, mus, rng, observed)``."""
+    from ..rollout import rollout
+    return rollout

@@ -9,7 +9,15 @@ The memories are ``mus``, the learned ``c0`` rows.  Every target sequence is sho
        ``mean_t ||error[t]||`` of each run.
 
 After each trial a run counts as *retrieved* if its ``c`` is nearer (Euclidean) to its own
-target's mean than to any other mean; *within* if it is less than ``radius`` (0.1) from it.
+target's mean than to any other mean (the *run accuracy*, the original notebook's measure);
+*within* if it is less than ``radius`` (0.1) from it.  The *answer* to a target is the memory
+nearest to the ``c`` with the lowest generation error seen so far over all its restarts and trials
+(``readout.read_answers``); the *answer accuracy* is the share of targets answered correctly.
+
+Cues (docs/model.md §4b): with ``cue_steps = k`` only the steps ``t < k`` are observed: the output
+error (3) is multiplied by ``m[t] = [t < k]`` in both rollouts, so unobserved steps run as
+generation, and the generation error is averaged over the observed steps.  With ``cue_noise = s``
+each run sees its target plus ``s * N(0, 1)`` noise, drawn once per run (after the starts).
 """
 from __future__ import annotations
 
@@ -19,9 +27,10 @@ from typing import NamedTuple, Optional, Sequence
 import numpy as np
 
 from .._checks import as_float_array, as_scalar, check_rng
-from ..rollout import check_rates, rollout
+from ..rollout import check_rates
 from ..tools.progress import Progress
-from .model import Model, check_data, check_model
+from .model import Model, check_data, check_model, rollout_of
+from .readout import generation_error as mean_observed_error, read_answers
 
 RETRIEVAL_RATES = dict(alpha_x=0.1, alpha_h=0.019, alpha_c=0.0085, sigma_r=2.6, sigma_c=0.096)
 
@@ -43,6 +52,16 @@ class RetrievalResult(NamedTuple):
         labels            : P strings
         radius            : float
         seconds           : float  wall-clock time of the trials
+        answers           : (K, N) int  for each target, after each trial, the memory nearest to
+                                   the ``c`` with the lowest generation error so far (its restarts
+                                   and trials together): the network's answer
+        answer_accuracy   : (K,)   share of the N targets whose answer is their own memory
+        final_answer_accuracy : float ``answer_accuracy[-1]``
+        best_error        : (K, N) the lowest generation error so far, per target
+        restarts          : int    R
+        rollouts_per_trial: int    rollouts per run per trial (2: inference + generation)
+        cue_steps         : int or None  observed steps (None: the whole target)
+        cue_noise         : float  standard deviation of the cue noise (0 for none)
     """
     c_path: np.ndarray
     target_ids: np.ndarray
@@ -56,6 +75,14 @@ class RetrievalResult(NamedTuple):
     labels: tuple
     radius: float
     seconds: float
+    answers: np.ndarray
+    answer_accuracy: np.ndarray
+    final_answer_accuracy: float
+    best_error: np.ndarray
+    restarts: int
+    rollouts_per_trial: int
+    cue_steps: int
+    cue_noise: float
 
 
 def nearest_memory(c: np.ndarray, mus: np.ndarray, *, check: bool = True) -> np.ndarray:
@@ -105,9 +132,14 @@ def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials,
     return targets, target_ids, R, K, radius, rates
 
 
-def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds) -> RetrievalResult:
-    """The metrics of §4 from the path of ``c`` (shared by both backends)."""
+def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds, *,
+              restarts: int = 1, cue_steps: Optional[int] = None, cue_noise: float = 0.0) -> RetrievalResult:
+    """The metrics of §4 from the path of ``c`` (shared by both backends).  ``target_ids (B,)``
+    is each run's memory, runs ``n R .. n R + R - 1`` showing target ``n`` (``R = restarts``);
+    ``cue_steps`` and ``cue_noise`` are recorded as given (None: the whole target observed)."""
     P = mus.shape[0]
+    R = int(restarts)
+    answer = read_answers(c_path[1:], generation_error, target_ids[::R], mus, R)
     nearest = np.stack([nearest_memory(c, mus, check=False) for c in c_path[1:]])                     # (K, B)
     accuracy = (nearest == target_ids).mean(axis=1)                                       # (K,)
     dist_own = np.linalg.norm(c_path[1:] - mus[target_ids], axis=2)                       # (K, B)
@@ -121,13 +153,28 @@ def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds
         per_target = np.where(shown > 0, hits / np.maximum(shown, 1), np.nan)
     return RetrievalResult(c_path, target_ids, generation_error, accuracy, within,
                            float(accuracy[-1]), float(within[-1]), per_target, confusion,
-                           tuple(labels), float(radius), float(seconds))
+                           tuple(labels), float(radius), float(seconds),
+                           answer.answers, answer.answer_accuracy, float(answer.answer_accuracy[-1]),
+                           answer.best_error, R, 2, None if cue_steps is None else int(cue_steps),
+                           float(cue_noise))
+
+
+def check_cue(cue_steps, cue_noise, T: int):
+    """``cue_steps``: None (all ``T`` steps) or an int in 1..T; ``cue_noise``: a float >= 0.
+    Returns ``(k, s, observed)`` with ``observed`` None (everything observed) or (T,) of 0/1."""
+    k = T if cue_steps is None else as_scalar("cue_steps", cue_steps, low=1, integer=True)
+    if k > T:
+        raise ValueError(f"cue_steps must be at most the targets' {T} steps, got {k}")
+    s = as_scalar("cue_noise", cue_noise, low=0)
+    observed = None if k == T else (np.arange(T) < k).astype(np.float64)                 # (T,)
+    return k, s, observed
 
 
 def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[int]] = None, *,
              restarts: int = 4, trials: int = 1000, alpha_x: float = 0.1, alpha_h: float = 0.019,
              alpha_c: float = 0.0085, sigma_r: float = 2.6, sigma_c: float = 0.096,
              radius: float = 0.1, rng: Optional[np.random.Generator] = None, seed: int = 0,
+             cue_steps: Optional[int] = None, cue_noise: float = 0.0,
              progress=True) -> RetrievalResult:
     """Retrieve the memory of each target by predictive-coding inference (docs/model.md §4).
 
@@ -139,6 +186,9 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
         trials     : K, inference + generation rollouts per run (1000)
         alpha_x, alpha_h, alpha_c, sigma_r, sigma_c : the rates of (4), (6), (8), (7) and the prior width
         radius     : the "within" distance (0.1)
+        cue_steps  : observe only the steps ``t < cue_steps`` of each target (None: all T)
+        cue_noise  : standard deviation of Gaussian noise added to each run's target, drawn once
+                     per run from ``rng`` after the starts (0: none, nothing drawn)
         rng        : numpy Generator for the starts ``c ~ N(0, 1)`` and the noise of (7); if None,
                      ``numpy.random.default_rng(seed)``
         progress   : True (a line on stderr about once a second), False, or a callable
@@ -149,23 +199,29 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     targets, target_ids, R, K, radius, rates = check_retrieval_args(
         model, targets, target_ids, restarts=restarts, trials=trials, radius=radius,
         rates=dict(alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r, sigma_c=sigma_c))
+    cue_k, cue_s, observed = check_cue(cue_steps, cue_noise, targets.shape[1])
     rng = np.random.default_rng(as_scalar("seed", seed, low=0, integer=True)) if rng is None else check_rng("rng", rng)
     mus = model.mus
+    rollout = rollout_of(model)
     x = np.repeat(targets, R, axis=0).transpose(1, 0, 2)                                  # (T, B, O)
     run_ids = np.repeat(target_ids, R)                                                    # (B,)
     T, B, _ = x.shape
     c = rng.standard_normal((B, mus.shape[1]))                                            # (B, C)
+    if cue_s > 0:
+        x = x + cue_s * rng.standard_normal(x.shape)                                      # (T, B, O)
     c_path = np.empty((K + 1, B, mus.shape[1]))
     c_path[0] = c
     generation_error = np.empty((K, B))
     report = Progress("retrieve", K, progress)
     t0 = time.perf_counter()
     for k in range(K):
-        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, **rates)             # inference
+        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, observed=observed,
+                        **rates)                                                          # inference
         c = trace.c[-1].copy()                                                            # (B, C)
-        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"])                        # generation
-        generation_error[k] = np.linalg.norm(gen.error, axis=2).mean(axis=0)              # (B,)
+        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"], observed=observed)  # generation
+        generation_error[k] = mean_observed_error(gen.error, observed)                    # (B,)
         c_path[k + 1] = c
         report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")
     seconds = time.perf_counter() - t0
-    return summarise(c_path, run_ids, generation_error, mus, model.labels, radius, seconds)
+    return summarise(c_path, run_ids, generation_error, mus, model.labels, radius, seconds,
+                     restarts=R, cue_steps=None if observed is None else cue_k, cue_noise=cue_s)

@@ -88,7 +88,8 @@ def diverged(iteration: int, what: str, lr: float) -> TrainingDiverged:
 def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: int = 2,
           tau: float = 50.0, iterations: int = 1000, lr: float = 0.03, betas=(0.9, 0.999),
           eps: float = 1e-8, weight_decay: float = 1e-4, learn_h0: bool = False, seed: int = 0,
-          progress=True, checkpoint_path=None, checkpoint_every: int = 100) -> TrainResult:
+          progress=True, checkpoint_path=None, checkpoint_every: int = 100,
+          keep: str = "last") -> TrainResult:
     """Train PC-RNN-HC-A to generate every sequence of ``data`` from its own hidden cause.
 
     Each iteration: ``loss, grads = loss_and_grads(params, x, c0, h0, tau)`` (BPTT by hand), then
@@ -105,11 +106,16 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         progress      : True (a line on stderr about once a second), False, or a callable
         checkpoint_path : if given, the model is saved there (atomically) every ``checkpoint_every``
                           iterations and at the end; on divergence the last good one stays
+        keep          : "last" (the parameters after the last update) or "best" (the iterate with
+                        the lowest loss seen, ``losses.argmin()``: Adam sometimes spikes near
+                        the end); measured over 10 seeds in docs/model.md §4c / the README
 
     Returns ``TrainResult(model, losses, seconds)``; ``model.mus`` are the learned ``c0`` rows.
     Raises ``TrainingDiverged`` (a ``ValueError``) naming the iteration if the loss or a gradient
     becomes NaN or inf.
     """
+    if keep not in ("last", "best"):
+        raise ValueError(f"keep must be 'last' or 'best', got {keep!r}")
     data = check_data(data)
     N, T, O = data.shape
     labels = check_labels(labels, N)
@@ -132,6 +138,7 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
                      (v["h0"] if learn_h0 else h0).copy(), hp["tau"], labels, fp)
 
     losses = np.empty(hp["iterations"])
+    best = None                                          # (loss, model) of the best iterate so far
     report = Progress("train", hp["iterations"], progress)
     t0 = time.perf_counter()
     for i in range(hp["iterations"]):
@@ -145,11 +152,15 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         if not all(np.isfinite(grads[k]).all() for k in trainable):
             raise diverged(i, "a gradient", hp["lr"])
         losses[i] = loss
+        if keep == "best" and (best is None or loss < best[0]):
+            m = current_model()                          # the values this loss was measured on
+            best = (loss, m._replace(params=Params(*(a.copy() for a in m.params))))
         opt.step({k: grads[k] for k in trainable})
         if checkpoint_path is not None and (i + 1) % checkpoint_every == 0 and i + 1 < hp["iterations"]:
             _save_if_finite(checkpoint_path, current_model(), i + 1, hp["lr"])
         report.update(i + 1, f"loss {loss:.5f}")
-    return finish_training(current_model(), losses, time.perf_counter() - t0, checkpoint_path, hp["lr"])
+    final = best[1] if keep == "best" else current_model()
+    return finish_training(final, losses, time.perf_counter() - t0, checkpoint_path, hp["lr"])
 
 
 def _save_if_finite(path, model: Model, iteration: int, lr: float, what: str = "a parameter") -> None:

@@ -1,10 +1,11 @@
-"""The command line: ``python -m pc_numpy {demo,train,retrieve,letters} ...``.
+"""The command line: ``python -m pc_numpy {demo,train,retrieve,letters,study} ...``.
 
     python -m pc_numpy demo                      # train on the embedded letters, retrieve, plot
     python -m pc_numpy demo --data letters.pk    # the same on a file of yours
     python -m pc_numpy train --out runs/a        # train only; writes runs/a/model.npz
     python -m pc_numpy retrieve --checkpoint runs/a/model.npz --out runs/a
     python -m pc_numpy letters docs/letters.png  # the figure of the embedded letters
+    python -m pc_numpy study --seeds 0-9 --out runs/study   # distributions over seeds (cli_study)
 
 Every run writes ``OUT/summary.json`` and its figures.  Bad arguments get a usage message and
 exit code 2; a training run that diverges exits with code 1 and says why.
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--variants", type=_positive_int, default=None, metavar="N",
                            help="retrieve N new handwritten variants of every embedded letter "
                                 "instead of the training letters (embedded letters only)")
+            from .cli_study import add_cue_arguments
+            add_cue_arguments(p)
 
     demo = sub.add_parser("demo", help="train, retrieve, write figures and summary.json",
                           description="Train on the embedded letters (or --data), retrieve every "
@@ -115,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("png", metavar="OUT.png", help="the figure to write")
     lt.add_argument("--variants", type=_positive_int, default=0, metavar="N", help="also draw N variants per letter")
     lt.add_argument("--seed", type=_seed, default=0, help="seed of the variants (default: 0)")
+    from .cli_study import add_study_parser
+    add_study_parser(sub)
     return parser
 
 
@@ -191,6 +196,23 @@ def run_train(args, data, labels, source, out: Path) -> dict:
                 figures=[os.path.basename(f) for f in figures]), model
 
 
+def _cue_kwargs(args) -> dict:
+    """``cue_steps``/``cue_noise`` for ``retrieve`` when given (the torch backend has no cues)."""
+    kw = {}
+    if args.cue_steps is not None:
+        kw["cue_steps"] = args.cue_steps
+    if args.cue_noise:
+        kw["cue_noise"] = args.cue_noise
+    if kw and args.backend != "numpy":
+        raise UsageError("--cue-steps and --cue-noise need --backend numpy")
+    return kw
+
+
+def _versions() -> dict:
+    from ..protocols.study import environment
+    return environment()
+
+
 def run_retrieve(args, model, data, labels, out: Path) -> dict:
     from . import plots
     backend = _backend(args.backend)
@@ -199,20 +221,24 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
                f"{args.trials} trials, backend {args.backend}")
     try:
         result = backend.retrieve(model, targets, target_ids, restarts=args.restarts,
-                                  trials=args.trials, seed=args.seed, progress=not args.quiet)
+                                  trials=args.trials, seed=args.seed, progress=not args.quiet,
+                                  **_cue_kwargs(args))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     figures = [plots.plot_retrieval_curves(result, out / "retrieval_curves.png"),
                plots.plot_confusion(result, out / "confusion.png")]
     if model.mus.shape[1] >= 2:
-        figures.append(plots.plot_retrieval_paths(result, model.mus, int(result.target_ids[0]),
-                                                  out / "retrieval_paths.png"))
+        figures.append(plots.plot_retrieval_paths(result, model.mus, None, out / "retrieval_paths.png"))
     per = {lab: (None if np.isnan(a) else float(a)) for lab, a in zip(model.labels, result.accuracy_per_target)}
-    _say(args, f"retrieval accuracy {result.final_accuracy:.3f} (nearest memory), "
-               f"{result.final_within:.3f} within {result.radius:g}, in {result.seconds:.1f} s")
+    _say(args, f"answer accuracy {result.final_answer_accuracy:.3f} (readout: the memory nearest the "
+               f"best-explaining c of each target's runs)")
+    _say(args, f"run accuracy {result.final_accuracy:.3f} (share of runs whose c is nearest their "
+               f"memory), {result.final_within:.3f} within {result.radius:g}, in {result.seconds:.1f} s")
     worst = sorted((a, lab) for lab, a in per.items() if a is not None)[:5]
     _say(args, "hardest: " + ", ".join(f"{lab} {a:.2f}" for a, lab in worst))
     return dict(retrieval_accuracy=result.final_accuracy, retrieval_within=result.final_within,
+                answer_accuracy=result.final_answer_accuracy,
+                cue_steps=result.cue_steps, cue_noise=result.cue_noise,
                 retrieval_seconds=result.seconds, trials=args.trials, restarts=args.restarts,
                 retrieval_targets=what, accuracy_per_target=per,
                 final_generation_error=float(result.generation_error[-1].mean()),
@@ -223,6 +249,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "study":
+            from .cli_study import run_study_command
+            return run_study_command(args)
         if args.command == "letters":
             from ..data.letters import main as letters_main
             return letters_main([args.png] + (["--variants", str(args.variants), "--seed", str(args.seed)]
@@ -237,8 +266,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         except OSError as exc:
             raise UsageError(f"--out {str(out)!r} cannot be created: {exc}") from None
         data, labels, source = _load_data(args)
+        if getattr(args, "cue_steps", None) is not None and args.cue_steps > data.shape[1]:
+            raise UsageError(f"--cue-steps {args.cue_steps} is more than the {data.shape[1]} steps "
+                             f"of the data")
         summary = dict(command=args.command, backend=args.backend, seed=args.seed, data=source,
-                       n_sequences=int(data.shape[0]), steps=int(data.shape[1]))
+                       n_sequences=int(data.shape[0]), steps=int(data.shape[1]), **_versions())
         if args.command in ("demo", "train"):
             info, model = run_train(args, data, labels, source, out)
             figures = info.pop("figures")

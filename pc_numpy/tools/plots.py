@@ -16,7 +16,7 @@ from .._checks import as_float_array
 from .files import atomic_write
 
 __all__ = ["plot_letters", "plot_loss", "plot_generations", "plot_causes",
-           "plot_retrieval_paths", "plot_retrieval_curves", "plot_confusion"]
+           "plot_retrieval_paths", "plot_retrieval_curves", "plot_confusion", "best_and_worst_targets"]
 
 
 def plot_letters(data, labels: Sequence[str], path, *, title: Optional[str] = None,
@@ -168,8 +168,30 @@ def plot_generations(generated, targets, labels: Sequence[str], path, *, ncols: 
     return path
 
 
+def _label_offsets(points: np.ndarray, *, near: float = 0.08, size: float = 9.0) -> np.ndarray:
+    """Offsets (in points) for the labels of ``points (P, 2)``: away from the nearest other
+    point when it is within ``near`` of the data's extent (so that close pairs such as m and n
+    do not overlap), else up and to the right."""
+    P = points.shape[0]
+    offsets = np.tile([4.0, 3.0], (P, 1))
+    if P < 2:
+        return offsets
+    extent = np.ptp(points, axis=0)
+    scaled = points / np.where(extent > 0, extent, 1.0)
+    d = np.linalg.norm(scaled[:, None] - scaled[None, :], axis=2)                          # (P, P)
+    np.fill_diagonal(d, np.inf)
+    for i in range(P):
+        j = int(d[i].argmin())
+        if d[i, j] < near:
+            away = scaled[i] - scaled[j]
+            away = away / (np.linalg.norm(away) + 1e-12)
+            offsets[i] = size * away + np.array([-3.0, -4.0]) * (away < 0)   # text grows right/up
+    return offsets
+
+
 def plot_causes(mus, labels: Sequence[str], path, *, dpi: int = 80) -> str:
-    """The learned hidden causes ``mus (P, C)`` in the plane of their first two coordinates."""
+    """The learned hidden causes ``mus (P, C)`` in the plane of their first two coordinates
+    (labels of close memories pushed apart)."""
     mus = as_float_array("mus", mus, (None, None))
     if mus.shape[1] < 2:
         raise ValueError(f"mus must have at least 2 coordinates to plot, got shape {mus.shape}")
@@ -178,8 +200,8 @@ def plot_causes(mus, labels: Sequence[str], path, *, dpi: int = 80) -> str:
     fig = _figure(4.6, 4.4)
     ax = fig.add_subplot(1, 1, 1)
     ax.scatter(mus[:, 0], mus[:, 1], s=30, color="tab:blue")
-    for (cx, cy), lab in zip(mus[:, :2], labels):
-        ax.annotate(lab, (cx, cy), textcoords="offset points", xytext=(4, 3), fontsize=11)
+    for (cx, cy), lab, off in zip(mus[:, :2], labels, _label_offsets(mus[:, :2])):
+        ax.annotate(lab, (cx, cy), textcoords="offset points", xytext=tuple(off), fontsize=11)
     ax.set_xlabel("c[0]")
     ax.set_ylabel("c[1]")
     ax.set_aspect("equal", adjustable="datalim")
@@ -190,74 +212,114 @@ def plot_causes(mus, labels: Sequence[str], path, *, dpi: int = 80) -> str:
     return path
 
 
-def plot_retrieval_paths(result, mus, target: int, path, *, dpi: int = 80) -> str:
-    """The path of ``c`` over the trials of every restart of one target, one panel per restart.
+def best_and_worst_targets(result) -> list:
+    """The memories to show in ``plot_retrieval_paths`` by default: the best retrieved (highest
+    final run accuracy) and the worst (lowest), first in label order on ties; one if they agree."""
+    acc = np.asarray(result.accuracy_per_target, dtype=float)
+    shown = np.flatnonzero(~np.isnan(acc))
+    best = int(shown[np.argmax(acc[shown])])
+    worst = int(shown[np.argmin(acc[shown])])
+    return [best] if best == worst else [best, worst]
 
-    Every memory is marked with its label; the target's memory has a circle of radius
-    ``result.radius`` (0.1) around it.  ``result`` is a ``RetrievalResult``, ``mus (P, C)``.
+
+def plot_retrieval_paths(result, mus, target, path, *, dpi: int = 80) -> str:
+    """The path of ``c`` over the trials of every restart of some targets: one row per target,
+    one panel per restart (at most 4).
+
+    ``target``: a memory index, a list of them, or None (the best and the worst retrieved target,
+    ``best_and_worst_targets``).  Every memory is marked with its label; the target's memory has
+    a circle of radius ``result.radius`` (0.1) around it.  ``result`` is a ``RetrievalResult``,
+    ``mus (P, C)``; axes ``c[0]``, ``c[1]``.
     """
     mus = as_float_array("mus", mus, (None, None))
     path = _check_path(path)
-    runs = np.flatnonzero(result.target_ids == target)
-    if runs.size == 0:
-        raise ValueError(f"target {target} was not shown in this retrieval (target_ids has no {target})")
+    if target is None:
+        targets = best_and_worst_targets(result)
+    elif np.ndim(target) == 0:
+        targets = [int(target)]
+    else:
+        targets = [int(t) for t in target]
+    rows = []
+    for tg in targets:
+        runs = np.flatnonzero(result.target_ids == tg)
+        if runs.size == 0:
+            raise ValueError(f"target {tg} was not shown in this retrieval (target_ids has no {tg})")
+        rows.append((tg, runs[:4]))
     labels = list(result.labels)
-    ncols = min(4, runs.size)
-    nrows = math.ceil(runs.size / ncols)
-    fig = _figure(3.3 * ncols, 3.3 * nrows + 0.3)
-    allc = np.concatenate([result.c_path[:, runs, :2].reshape(-1, 2), mus[:, :2]])
+    ncols = max(r.size for _, r in rows)
+    nrows = len(rows)
+    fig = _figure(3.1 * ncols, 3.2 * nrows + 0.4)
+    every = np.concatenate([r for _, r in rows])
+    allc = np.concatenate([result.c_path[:, every, :2].reshape(-1, 2), mus[:, :2]])
     lo, hi = np.percentile(allc, 1, axis=0), np.percentile(allc, 99, axis=0)
     lo, hi = np.minimum(lo, mus[:, :2].min(0)) - 0.3, np.maximum(hi, mus[:, :2].max(0)) + 0.3
     import matplotlib.patches as mpatches
-    for j, run in enumerate(runs):
-        ax = fig.add_subplot(nrows, ncols, j + 1)
-        p = result.c_path[:, run, :2]
-        ax.plot(p[:, 0], p[:, 1], color="tab:blue", lw=0.5, alpha=0.6)
-        ax.plot(p[0, 0], p[0, 1], "o", color="tab:green", ms=6, label="start")
-        ax.plot(p[-1, 0], p[-1, 1], "*", color="tab:red", ms=11, label="end")
-        ax.scatter(mus[:, 0], mus[:, 1], s=14, color="k", zorder=3)
-        for (cx, cy), lab in zip(mus[:, :2], labels):
-            ax.annotate(lab, (cx, cy), textcoords="offset points", xytext=(3, 2), fontsize=8)
-        ax.add_patch(mpatches.Circle(mus[target, :2], result.radius, fill=False, color="tab:red", lw=1.5))
-        hit = np.argmin(np.linalg.norm(mus - result.c_path[-1, run], axis=1)) == target
-        ax.set_title(f"restart {j}: {'retrieved' if hit else 'not retrieved'}", fontsize=10)
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
-        ax.set_aspect("equal")
-        if j == 0:
-            ax.legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"retrieval of '{labels[target]}': c over {result.c_path.shape[0] - 1} trials "
-                 f"(circle: radius {result.radius:g} around its memory)", fontsize=10)
+    offsets = _label_offsets(mus[:, :2])
+    for i, (tg, runs) in enumerate(rows):
+        for j, run in enumerate(runs):
+            ax = fig.add_subplot(nrows, ncols, i * ncols + j + 1)
+            p = result.c_path[:, run, :2]
+            ax.plot(p[:, 0], p[:, 1], color="tab:blue", lw=0.5, alpha=0.6)
+            ax.plot(p[0, 0], p[0, 1], "o", color="tab:green", ms=6, label="start")
+            ax.plot(p[-1, 0], p[-1, 1], "*", color="tab:red", ms=11, label="end")
+            ax.scatter(mus[:, 0], mus[:, 1], s=14, color="k", zorder=3)
+            for (cx, cy), lab, off in zip(mus[:, :2], labels, offsets):
+                ax.annotate(lab, (cx, cy), textcoords="offset points", xytext=tuple(off), fontsize=8)
+            ax.add_patch(mpatches.Circle(mus[tg, :2], result.radius, fill=False, color="tab:red", lw=1.5))
+            hit = np.argmin(np.linalg.norm(mus - result.c_path[-1, run], axis=1)) == tg
+            ax.set_title(f"'{labels[tg]}' restart {j}: {'retrieved' if hit else 'not retrieved'}", fontsize=9)
+            ax.set_xlim(lo[0], hi[0])
+            ax.set_ylim(lo[1], hi[1])
+            ax.set_aspect("equal")
+            ax.set_xlabel("c[0]", fontsize=8)
+            ax.set_ylabel("c[1]", fontsize=8)
+            if i == 0 and j == 0:
+                ax.legend(fontsize=7, loc="lower right")
+    which = " and ".join(f"'{labels[t]}' (retrieved by {result.accuracy_per_target[t]:.2f} of runs)"
+                         for t, _ in rows)
+    fig.suptitle(f"c over {result.c_path.shape[0] - 1} trials for {which}; circle: radius "
+                 f"{result.radius:g} around the target's memory", fontsize=9)
     fig.tight_layout()
     _save_atomically(fig, path, dpi)
     return path
 
 
 def plot_retrieval_curves(result, path, *, dpi: int = 80) -> str:
-    """Accuracy (nearest memory; within the radius) and generation error over the trials."""
+    """Left: answer accuracy (the readout), run accuracy (nearest memory) and the share within the
+    radius against trials (log x), each in its own style so that none hides another.  Right: the
+    generation error over the trials."""
     path = _check_path(path)
     k = np.arange(1, result.accuracy.size + 1)
-    fig = _figure(9.0, 3.3)
+    fig = _figure(10.0, 4.2)
     ax = fig.add_subplot(1, 2, 1)
-    ax.plot(k, result.accuracy, label="nearest memory is the target's")
-    ax.plot(k, result.within, label=f"within {result.radius:g} of it")
-    ax.axhline(1.0 / len(result.labels), color="0.5", ls=":", label="chance")
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("trial")
-    ax.set_ylabel("share of runs")
-    ax.set_title(f"retrieval accuracy (final {result.final_accuracy:.3f})")
-    ax.legend(fontsize=8)
-    ax.grid(True, alpha=0.3)
+    ax.plot(k, result.answer_accuracy, color="tab:blue", lw=2.6, alpha=0.8,
+            label=f"answer (readout): final {result.final_answer_accuracy:.2f}")
+    ax.plot(k, result.accuracy, color="tab:green", lw=1.4, ls="--",
+            label=f"runs whose c is nearest its memory: {result.final_accuracy:.2f}")
+    ax.plot(k, result.within, color="tab:red", lw=1.0, ls=":",
+            label=f"runs within {result.radius:g} of it: {result.final_within:.2f}")
+    ax.axhline(1.0 / len(result.labels), color="0.5", ls=(0, (1, 4)), lw=1, label="chance")
+    ax.set_xscale("log")
+    ax.set_xlim(1, max(2, k[-1]))
+    ax.set_ylim(0, 1.03)
+    ax.set_xlabel("trial (2 rollouts each)")
+    ax.set_ylabel("accuracy")
+    ax.set_title("retrieval accuracy", fontsize=10)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    ax.grid(True, which="both", alpha=0.3)
     ax = fig.add_subplot(1, 2, 2)
     err = result.generation_error
     ax.plot(k, err.mean(axis=1), color="tab:purple", label="mean over runs")
     ax.fill_between(k, np.percentile(err, 25, axis=1), np.percentile(err, 75, axis=1),
                     color="tab:purple", alpha=0.2, label="25-75%")
+    ax.plot(k, result.best_error.mean(axis=1), color="k", lw=1, ls="--",
+            label="best so far per target (the readout's)")
+    ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("trial")
     ax.set_ylabel("mean_t ||error[t]||")
-    ax.set_title("generation error from the current c")
-    ax.legend(fontsize=8)
+    ax.set_title("generation error from the current c", fontsize=10)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     _save_atomically(fig, path, dpi)
@@ -284,8 +346,13 @@ def plot_confusion(result, path, *, dpi: int = 80) -> str:
             if conf[i, j]:
                 ax.text(j, i, str(conf[i, j]), ha="center", va="center", fontsize=7,
                         color="white" if conf[i, j] > conf.max() / 2 else "black")
-    ax.set_title(f"confusions (accuracy {result.final_accuracy:.3f})", fontsize=10)
-    fig.colorbar(im, ax=ax, fraction=0.046)
+    ax.set_title(f"runs at the end (run accuracy {result.final_accuracy:.3f}, "
+                 f"answer accuracy {result.final_answer_accuracy:.3f})", fontsize=10)
+    from matplotlib.ticker import MaxNLocator
+    bar = fig.colorbar(im, ax=ax, fraction=0.046)
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
+    bar.set_label("runs")
     fig.tight_layout()
     _save_atomically(fig, path, dpi)
     return path

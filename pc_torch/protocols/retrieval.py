@@ -53,4 +53,4 @@ def retrieve(model, targets, target_ids: Optional[Sequence[int]] = None, *, rest
             report.update(k + 1, f"generation error {float(generation_error[k].mean()):.4f}")
     seconds = time.perf_counter() - t0
     return summarise(c_path.cpu().numpy(), run_ids, generation_error.cpu().numpy(),
-                     model.mus, model.labels, radius, seconds)
+                     model.mus, model.labels, radius, seconds, restarts=R)

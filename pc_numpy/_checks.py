@@ -3,13 +3,110 @@
 Each check names the argument it looks at and says what was expected, so that a wrong call
 teaches rather than confuses: ``ValueError`` for a wrong value or shape, ``TypeError`` for a
 wrong type.  The checks run once per public call, never inside a time loop.
+
+Three more mechanisms live here, each the one place for its kind of failure:
+
+- ``as_scalar`` accepts any Python integer (however large) and any float, and refuses what
+  does not fit (an integer above ``MAX_INT`` = 2**63 - 1, an integer too large for a float)
+  with a ``ValueError`` naming the argument.
+- ``check_memory``: a call that would allocate more than ``memory_budget()`` bytes is refused
+  before it allocates anything, with a ``TooLarge`` (a ``ValueError``) naming the arguments
+  that set the size and the estimate.
+- ``check_result``: a public computation whose result holds NaN or inf (an overflow) raises
+  ``NumericalError`` (a ``ValueError`` and a ``FloatingPointError``) naming the function, the
+  quantity, the first time step (or trial) where it happened and the likely culprit arguments.
 """
 from __future__ import annotations
 
 import numbers
-from typing import Optional, Sequence, Tuple, Union
+import os
+from typing import Iterable, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+MAX_INT = 2 ** 63 - 1      # the largest integer argument (a size, a count, a seed) accepted
+
+
+class NumericalError(ValueError, FloatingPointError):
+    """A computation overflowed: its result holds NaN or inf although its arguments were finite.
+
+    Attributes: ``function`` (e.g. ``'rollout'``), ``quantity`` (e.g. ``'c'``), ``step`` (the
+    first time step or trial where it happened, or None) and ``culprits`` (argument names)."""
+
+    def __init__(self, message: str, *, function: str = "", quantity: str = "",
+                 step: Optional[int] = None, culprits: Sequence[str] = ()):
+        super().__init__(message)
+        self.function, self.quantity, self.step, self.culprits = function, quantity, step, tuple(culprits)
+
+
+class TooLarge(ValueError):
+    """A call would allocate more memory than ``memory_budget()``: refused before allocating."""
+
+
+def memory_budget() -> int:
+    """The most bytes one call may allocate: ``PC_NUMPY_MEMORY_BUDGET`` (bytes) if set, else
+    half the machine's physical memory (8 GiB where it cannot be read)."""
+    env = os.environ.get("PC_NUMPY_MEMORY_BUDGET")
+    if env:
+        try:
+            return max(1, int(float(env)))
+        except ValueError:
+            raise ValueError(f"PC_NUMPY_MEMORY_BUDGET must be a number of bytes, got {env!r}") from None
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2 ** 30
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_memory(function: str, nbytes: int, culprits: dict) -> None:
+    """Refuse a call of ``function`` that would allocate ``nbytes`` (an estimate, a Python int so
+    that it cannot overflow) when that exceeds ``memory_budget()``.  ``culprits``: argument name
+    -> value, the sizes that make the estimate (named in the message)."""
+    budget = memory_budget()
+    if nbytes > budget:
+        named = ", ".join(f"{k}={v}" for k, v in culprits.items())
+        raise TooLarge(f"{function}: {named} would need about {_bytes(nbytes)} of memory, more "
+                       f"than the budget of {_bytes(budget)} (half the physical memory; set "
+                       f"PC_NUMPY_MEMORY_BUDGET to change it): make {' or '.join(culprits)} smaller")
+
+
+def first_bad_step(array: np.ndarray, axis: int = 0) -> Optional[int]:
+    """The first index along ``axis`` where ``array`` holds NaN or inf (None if all finite)."""
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return None
+    if array.ndim == 0:
+        return 0
+    other = tuple(i for i in range(array.ndim) if i != axis)
+    return int(np.argmax(bad.any(axis=other) if other else bad))
+
+
+def check_result(function: str, results: dict, culprits: Iterable[str], *, axis: int = 0,
+                 step_name: str = "time step") -> None:
+    """Raise ``NumericalError`` if any of ``results`` (quantity name -> array) holds NaN or inf.
+
+    The message names ``function``, the first quantity found bad, the first index along ``axis``
+    where it went bad (``step_name``: "time step", "trial" ...) and the ``culprits``, the
+    arguments most likely too large or too small (as text, e.g. ``"x (max |x| = 1e+300)"``)."""
+    culprits = list(culprits)
+    for quantity, array in results.items():
+        array = np.asarray(array)
+        if array.dtype.kind != "f" or np.isfinite(array).all():
+            continue
+        step = first_bad_step(array, axis) if array.ndim > axis else None
+        where = f" at {step_name} {step}" if step is not None else ""
+        blame = (f"; the likely culprit: {', '.join(culprits)}" if culprits else "")
+        raise NumericalError(f"{function}: {quantity} overflowed to NaN or inf{where} although "
+                             f"the arguments are finite{blame}",
+                             function=function, quantity=quantity, step=step,
+                             culprits=[c.split(" ")[0] for c in culprits])
 
 Dim = Union[int, str, None]   # an exact size, a symbol to agree across arguments, or any size
 
@@ -48,6 +145,10 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
     symbol (``"B"``, ``"S"``...) whose size is recorded in ``dims`` the first time it is seen and
     must agree afterwards, so that arguments can be checked against each other.
     """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
+                        f"would be used as if they were data); pass {name}.filled(...) or drop "
+                        f"the masked entries")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (np.ndarray, numbers.Real, list, tuple)):
         raise TypeError(f"{name} must be a numpy array of real numbers, got {type(value).__name__}")
     try:
@@ -69,16 +170,28 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
 def as_scalar(name: str, value, *, low: Optional[float] = None, low_inclusive: bool = True,
               high: Optional[float] = None, integer: bool = False) -> float:
     """Return ``value`` as a Python number after checking it is a finite real (>= or > ``low``,
-    and <= ``high`` if given)."""
+    and <= ``high`` if given).
+
+    Any Python integer is accepted as input, however large: an ``integer`` must be at most
+    ``MAX_INT`` (2**63 - 1) unless ``high`` says less; a real must fit in a float64."""
     ok_types = (numbers.Integral,) if integer else (numbers.Real,)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, ok_types):
         kind = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {kind}, got {type(value).__name__}")
     if isinstance(value, np.ndarray):  # 0-d arrays count as numbers.Real only via np.generic
         value = value.item()
-    number = int(value) if integer else float(value)
-    if not np.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value}")
+    if integer:
+        number = int(value)                                    # exact, however large
+        if number > MAX_INT and (high is None or high > MAX_INT):
+            raise ValueError(f"{name} must be <= 2**63 - 1, got an integer of {len(str(number))} digits")
+    else:
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"{name} must be finite, got {str(value)[:20]}... "
+                             f"({len(str(value))} digits, too large for a float)") from None
+        if not np.isfinite(number):
+            raise ValueError(f"{name} must be finite, got {value}")
     if low is not None:
         if low_inclusive and number < low:
             raise ValueError(f"{name} must be >= {low}, got {value}")

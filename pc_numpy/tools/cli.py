@@ -193,7 +193,7 @@ def _outputs(command: str) -> List[str]:
     return names + ["summary.json"]
 
 
-def _preflight(args, data, out: Path, model=None) -> None:
+def _preflight(args, data, labels, out: Path, model=None) -> None:
     """Everything that can be checked before the long work: every output path, the training
     hyper-parameters and the memory training and retrieval will need.  UsageError if not."""
     for name in _outputs(args.command):
@@ -202,6 +202,12 @@ def _preflight(args, data, out: Path, model=None) -> None:
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
     N, T, O = data.shape
+    if args.command in ("demo", "train"):
+        from ..protocols.model import check_labels
+        try:
+            check_labels(labels, N)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"--data: {exc}") from None
     try:
         if args.command in ("demo", "train"):
             from ..protocols.train import check_training_args
@@ -337,7 +343,7 @@ def _run(args, out: Path) -> int:
             raise NumericalError(f"--checkpoint: {exc}") from None
         except (ValueError, FileNotFoundError, TypeError) as exc:
             raise UsageError(f"--checkpoint: {exc}") from None
-    _preflight(args, data, out, model)
+    _preflight(args, data, labels, out, model)
     summary = dict(command=args.command, backend=args.backend, seed=args.seed, data=source,
                    n_sequences=int(data.shape[0]), steps=int(data.shape[1]))
     if args.command in ("demo", "train"):

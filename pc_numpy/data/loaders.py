@@ -359,7 +359,15 @@ def _stand_in(kind: str) -> Callable:
     return record
 
 
-_NDARRAY = _Recorded("numpy.ndarray class", ())        # an argument of _reconstruct, never called
+class _NdarrayClass:
+    """Stands for ``numpy.ndarray``, which NumPy's pickles only pass to ``_reconstruct``."""
+
+    def __call__(self, *args, **kwargs):
+        raise _BadFile("the pickle calls numpy.ndarray(...) itself, which makes an array whose "
+                       "content is not in the file (uninitialised memory): refused")
+
+
+_NDARRAY = _NdarrayClass()
 
 
 def _latin1_encode(text, encoding="utf-8", errors="strict"):

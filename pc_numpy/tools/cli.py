@@ -225,7 +225,17 @@ def _preflight(args, data, labels, out: Path, model=None) -> None:
             check_retrieval_memory(n_targets, T, O, S, C, P=P, restarts=args.restarts,
                                    trials=args.trials)
     except (TooLarge, ValueError) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(_as_flags(str(exc))) from None
+
+
+_FLAGS = dict(states_dim="--states", causes_dim="--causes", iterations="--iterations",
+              trials="--trials", restarts="--restarts", seed="--seed", tau="--tau", lr="--lr")
+
+
+def _as_flags(message: str) -> str:
+    """An API message in the command line's words: ``states_dim`` -> ``--states``..."""
+    import re
+    return re.sub(r"(?<![\w-])(" + "|".join(_FLAGS) + r")\b", lambda m: _FLAGS[m.group(1)], message)
 
 
 def _sha256(path: Path) -> str:

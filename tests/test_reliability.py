@@ -77,9 +77,11 @@ def no_tmp_files(folder):
 
 
 # ============================================================================ 1. overflow
-def test_retrieval_overflow_on_huge_targets_names_targets_and_the_trial(model):
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_retrieval_overflow_on_huge_targets_names_targets_and_the_trial(model, backend):
+    retrieve = pcn.retrieve if backend == "numpy" else pytest.importorskip("pc_torch").retrieve
     with pytest.raises(NumericalError) as info:
-        pcn.retrieve(model, DATA[:3] * 1e300, trials=3, restarts=1, progress=False)
+        retrieve(model, DATA[:3] * 1e300, trials=3, restarts=1, progress=False)
     message = str(info.value)
     assert "targets" in message and "trial 0" in message and "c0" not in message, message
     assert isinstance(info.value, ValueError) and isinstance(info.value, FloatingPointError)
@@ -184,6 +186,11 @@ def test_huge_integers_in_retrieve_name_the_argument(model, value, name):
     with pytest.raises(ValueError) as info:
         pcn.retrieve(model, DATA[:3], **{name: value}, progress=False)
     assert name in str(info.value), str(info.value)
+
+
+def test_letter_variants_budget():
+    with pytest.raises(TooLarge, match="n_per_letter"):
+        pcn.letter_variants(np.random.default_rng(0), 10 ** 12)
 
 
 def test_huge_steps_and_tau():
@@ -422,6 +429,20 @@ def _evil(reduce):
         def __reduce__(self):
             return reduce
     return Evil()
+
+
+def test_a_npy_header_claiming_more_than_the_file_holds_allocates_nothing(tmp_path):
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, dict(descr="<f8", fortran_order=False, shape=(1024, 1024, 512)))
+    (tmp_path / "claim.npy").write_bytes(buf.getvalue() + bytes(16))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="claim.npy.*header"):
+            load_trajectories(tmp_path / "claim.npy")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2 ** 20
 
 
 def test_a_pickle_that_allocates_uninitialised_memory_is_refused(tmp_path):

@@ -165,13 +165,50 @@ def _check_labels(labels, n: int) -> Optional[List[str]]:
 # ----------------------------------------------------------------------------------------------
 # .npy and .npz
 # ----------------------------------------------------------------------------------------------
+def npy_from_bytes(raw: bytes) -> np.ndarray:
+    """The array of a whole ``.npy`` file given as bytes, built from those bytes only.
+
+    The header's shape and dtype must describe exactly the bytes that follow it (more would be
+    memory whose content is not in the file, fewer an edited or truncated file); object dtypes
+    (pickles) are refused.  Raises ``ValueError`` saying what is wrong."""
+    buffer = io.BytesIO(raw)
+    if buffer.read(6) != b"\x93NUMPY":
+        raise ValueError("not a .npy array (no NumPy magic string at the start)")
+    buffer.seek(0)
+    version = np.lib.format.read_magic(buffer)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(buffer)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(buffer)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    if dtype.hasobject:
+        raise ValueError(f"the array has dtype {dtype} (Python objects, a pickle): refused")
+    count = 1
+    for n in shape:
+        count *= n                                            # Python ints: no overflow
+    offset = buffer.tell()
+    if count * dtype.itemsize != len(raw) - offset:
+        raise ValueError(f"its header describes shape {shape} of {dtype} ({count * dtype.itemsize} "
+                         f"bytes) but {len(raw) - offset} bytes follow it (an edited or truncated file)")
+    flat = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+
+
 def _read_npy(path: str, **_) -> Tuple[np.ndarray, None]:
+    from .._checks import memory_budget
     with open(path, "rb") as handle:
         if handle.read(6) != b"\x93NUMPY":
             raise _BadFile("is not a .npy file (no NumPy magic string at the start)")
+        size = os.fstat(handle.fileno()).st_size
+        if size > memory_budget():
+            raise _BadFile(f"is {size} bytes, more than the memory budget")
         handle.seek(0)
-        arr = np.lib.format.read_array(handle, allow_pickle=False)
-    return arr, None
+        raw = handle.read()
+    try:
+        return npy_from_bytes(raw), None
+    except ValueError as exc:
+        raise _BadFile(str(exc)) from None
 
 
 def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
@@ -184,7 +221,8 @@ def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
       member gets a word about masked arrays, which are not supported);
     - each member is read whole through ``zipfile``, which verifies its CRC-32 (an edited byte
       is found), and must be a ``.npy`` array (no pickles) whose header describes exactly the
-      bytes that follow (a shape edited with a recomputed CRC is found too);
+      bytes that follow (``npy_from_bytes``: a shape edited with a recomputed CRC is found too,
+      and no array is ever larger than the bytes it comes from);
     - the archive's declared sizes must fit in ``memory_budget()`` before anything is read.
 
     Any failure, whatever decoding raised (``zlib.error``, ``NotImplementedError`` for an
@@ -226,11 +264,7 @@ def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
                 raw = archive.read(info)                             # checks the CRC-32
                 if len(raw) != info.file_size:
                     raise ValueError(f"{len(raw)} bytes, the archive says {info.file_size}")
-                buffer = io.BytesIO(raw)
-                array = np.lib.format.read_array(buffer, allow_pickle=False)
-                if buffer.tell() != len(raw):
-                    raise ValueError(f"its header describes {buffer.tell()} bytes of the "
-                                     f"{len(raw)} it holds (an edited shape or dtype)")
+                array = npy_from_bytes(raw)
             except Exception as exc:            # whatever the decoder raised: name file and member
                 raise ValueError(f"{prefix}member {key!r} cannot be read "
                                  f"({type(exc).__name__}: {exc})") from None

@@ -88,6 +88,38 @@ def first_bad_step(array: np.ndarray, axis: int = 0) -> Optional[int]:
     return int(np.argmax(bad.any(axis=other) if other else bad))
 
 
+def likely_culprits(**arguments) -> list:
+    """The arguments most likely to blame for an overflow, as text with their values: arrays
+    whose largest magnitude is huge (> 1e100: their squares or products overflow), rates that
+    are huge, a ``sigma_c`` that is tiny or huge.  All their names when none stands out.
+    ``arguments``: name -> array, number or ``Params``-like tuple of arrays (None is skipped)."""
+    found, names = [], []
+    for name, value in arguments.items():
+        if value is None:
+            continue
+        names.append(name)
+        if isinstance(value, tuple):                            # Params
+            big = max((float(np.max(np.abs(v))) for v in value if np.size(v)), default=0.0)
+        else:
+            big = float(np.max(np.abs(value))) if np.size(value) else 0.0
+        if name == "sigma_c":
+            if not 1e-100 <= big <= 1e100:
+                found.append(f"sigma_c={big:g}")
+        elif big > 1e100:
+            found.append(f"{name} (max |{name}| = {big:.3g})" if np.ndim(value) or isinstance(value, tuple)
+                         else f"{name}={big:g}")
+    return found or names                        # no single one is extreme: the values together
+
+
+def _all_finite(array: np.ndarray) -> bool:
+    """``np.isfinite(array).all()``, fast when true: a sum is finite only if every term is
+    (NaN and inf propagate); an infinite sum of finite terms is then checked term by term."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(array)):
+            return True
+    return bool(np.isfinite(array).all())
+
+
 def check_result(function: str, results: dict, culprits: Iterable[str], *, axis: int = 0,
                  step_name: str = "time step") -> None:
     """Raise ``NumericalError`` if any of ``results`` (quantity name -> array) holds NaN or inf.
@@ -98,7 +130,7 @@ def check_result(function: str, results: dict, culprits: Iterable[str], *, axis:
     culprits = list(culprits)
     for quantity, array in results.items():
         array = np.asarray(array)
-        if array.dtype.kind != "f" or np.isfinite(array).all():
+        if array.dtype.kind != "f" or _all_finite(array):
             continue
         step = first_bad_step(array, axis) if array.ndim > axis else None
         where = f" at {step_name} {step}" if step is not None else ""
@@ -106,7 +138,7 @@ def check_result(function: str, results: dict, culprits: Iterable[str], *, axis:
         raise NumericalError(f"{function}: {quantity} overflowed to NaN or inf{where} although "
                              f"the arguments are finite{blame}",
                              function=function, quantity=quantity, step=step,
-                             culprits=[c.split(" ")[0] for c in culprits])
+                             culprits=[c.split(" ")[0].split("=")[0] for c in culprits])
 
 Dim = Union[int, str, None]   # an exact size, a symbol to agree across arguments, or any size
 

@@ -346,12 +346,15 @@ def test_cli_checks_every_output_before_training(blocker, tmp_path, capsys):
 def test_stale_temporary_files_of_a_killed_process_are_removed(tmp_path, model):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f".model.npz.{dead.pid}.abc123.tmp"
-    stale.write_bytes(b"half")
-    mine = tmp_path / f".model.npz.{os.getpid()}.live.tmp"          # a live process's: kept
-    mine.write_bytes(b"busy")
+    stale = [tmp_path / f".model.npz.pcn{dead.pid}.abc123.tmp", tmp_path / f".confusion.png.pcn{dead.pid}.x1.tmp"]
+    for f in stale:
+        f.write_bytes(b"half")
+    kept = [tmp_path / f".model.npz.pcn{os.getpid()}.live.tmp",     # a live process's
+            tmp_path / f".backup.{dead.pid}.old.tmp"]                # not one of ours
+    for f in kept:
+        f.write_bytes(b"busy")
     pcn.save_model(tmp_path / "model.npz", model)
-    assert not stale.exists() and mine.exists()
+    assert not any(f.exists() for f in stale) and all(f.exists() for f in kept)
     assert pcn.load_model(tmp_path / "model.npz").labels == model.labels
 
 

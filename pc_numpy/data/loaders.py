@@ -235,7 +235,7 @@ def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
     allowed = set(required) | set(optional)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:                     # BadZipFile, OSError, struct.error, OverflowError...
         raise ValueError(f"{prefix}not a readable .npz archive ({type(exc).__name__}: {exc})") from None
     with archive:
         infos = archive.infolist()

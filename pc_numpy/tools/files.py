@@ -6,13 +6,13 @@ One mechanism for every file the package writes (checkpoints, figures, ``summary
   the path) a path that is a folder, a symlink or any other non-regular file (a device, a FIFO,
   a socket), a path under a regular file, and a folder where no file can be created (it tries,
   with a temporary file it removes at once: read-only mounts, ``/proc``, permissions).
-- ``atomic_write(path, write)`` writes a temporary file ``.NAME.PID.XXXX.tmp`` in the same
+- ``atomic_write(path, write)`` writes a temporary file ``.NAME.pcnPID.XXXX.tmp`` in the same
   folder and renames it over ``path``; it refuses to replace anything but a regular file (so
   ``/dev/null`` or a symlink stays what it is).  The temporary file is removed if ``write`` fails
   or the process is interrupted (``KeyboardInterrupt``, or ``SIGTERM`` once
   ``remove_temporaries_on_sigterm()`` is installed, as the command line does); one left by a
-  process that was killed outright (``SIGKILL``) is removed by the next ``atomic_write`` of the
-  same file, since its process id no longer runs.
+  process that was killed outright (``SIGKILL``) is removed by the next ``atomic_write`` in the
+  same folder, since its process id no longer runs.
 - ``display(path)``: a path as printable text, whatever bytes its name holds (undecodable
   bytes become ``\\xNN``), for messages and progress lines under a strict UTF-8 locale.
 """
@@ -70,7 +70,7 @@ def exclusive_folder(folder, what: str = "--out"):
 def _probe_dir(folder: Path, what: str, path) -> None:
     """Create and remove a temporary file in ``folder``: the one sure test that it takes files."""
     try:
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=f".write-test.pcn{os.getpid()}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise ValueError(f"{what} {display(path)!r} cannot be written: no file can be created in "
                          f"{display(folder)!r} ({exc.strerror or exc})") from None
@@ -143,9 +143,13 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+_TEMPORARY = re.compile(r"\..+\.pcn(\d+)\.[^./]+\.tmp\Z")      # .NAME.pcnPID.XXXX.tmp
+
+
 def _remove_stale(path: Path) -> None:
-    """Remove ``.NAME.PID.XXXX.tmp`` files left beside ``path`` by processes that no longer run."""
-    pattern = re.compile(r"\." + re.escape(path.name) + r"\.(\d+)\.[^.]+\.tmp\Z")
+    """Remove the ``.NAME.pcnPID.XXXX.tmp`` files left in ``path``'s folder (whatever NAME) by
+    processes that no longer run: a run killed outright leaves its temporary files to the next."""
+    pattern = _TEMPORARY
     try:
         names = os.listdir(path.parent)
     except OSError:
@@ -186,7 +190,7 @@ def atomic_write(path, write) -> None:
     except (FileExistsError, NotADirectoryError):
         raise ValueError(f"{display(path)!r} cannot be written: a part of its folder is a file") from None
     _remove_stale(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.pcn{os.getpid()}.", suffix=".tmp", dir=path.parent)
     _LIVE.add(tmp)
     umask = os.umask(0)
     os.umask(umask)

@@ -18,13 +18,18 @@ Three more mechanisms live here, each the one place for its kind of failure:
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 import os
-from typing import Iterable, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 MAX_INT = 2 ** 63 - 1      # the largest integer argument (a size, a count, a seed) accepted
+# sigma_c enters the prior as sigma_c**2: outside this range that square under- or overflows in
+# float64 (1e-300**2 is 0, 1e300**2 is inf), inside it is a normal number (about 1e-200 .. 1e200)
+SIGMA_C_RANGE = (1e-100, 1e100)
 
 
 class NumericalError(ValueError, FloatingPointError):
@@ -89,25 +94,34 @@ def first_bad_step(array: np.ndarray, axis: int = 0) -> Optional[int]:
 
 
 def likely_culprits(**arguments) -> list:
-    """The arguments most likely to blame for an overflow, as text with their values: arrays
-    whose largest magnitude is huge (> 1e100: their squares or products overflow), rates that
-    are huge, a ``sigma_c`` that is tiny or huge.  All their names when none stands out.
-    ``arguments``: name -> array, number or ``Params``-like tuple of arrays (None is skipped)."""
+    """The arguments most likely to blame for an overflow, as text with their values (only
+    called once one happened): arrays far from unit order (largest magnitude > 1e3; a tuple such
+    as ``Params`` counts as one), update rates ``alpha_*``/``sigma_r`` above 10, a ``sigma_c``
+    whose pull ``alpha_c / sigma_c**2`` exceeds 1e3 (computed without ``sigma_c**2``) or that is
+    outside ``SIGMA_C_RANGE``.  All their names when none stands out (the values together).
+    ``arguments``: name -> array, number or tuple of arrays (None is skipped)."""
     found, names = [], []
+    alpha_c = arguments.get("alpha_c")
     for name, value in arguments.items():
-        if value is None:
+        if value is None or name in ("tau", "check"):
             continue
         names.append(name)
-        if isinstance(value, tuple):                            # Params
+        if isinstance(value, tuple):                            # Params, a Model's arrays
             big = max((float(np.max(np.abs(v))) for v in value if np.size(v)), default=0.0)
         else:
             big = float(np.max(np.abs(value))) if np.size(value) else 0.0
         if name == "sigma_c":
-            if not 1e-100 <= big <= 1e100:
+            pull = alpha_c / big / big if alpha_c else 0.0
+            if pull > 1e3:
+                found.append(f"sigma_c={big:g} (the prior's pull alpha_c / sigma_c**2 = {pull:.3g})")
+            elif not SIGMA_C_RANGE[0] <= big <= SIGMA_C_RANGE[1]:
                 found.append(f"sigma_c={big:g}")
-        elif big > 1e100:
-            found.append(f"{name} (max |{name}| = {big:.3g})" if np.ndim(value) or isinstance(value, tuple)
-                         else f"{name}={big:g}")
+        elif isinstance(value, tuple) or np.ndim(value):
+            if big > 1e3:
+                found.append(f"{name} (max |value| = {big:.3g}; unit-order values are expected)")
+        elif name.startswith("alpha") or name == "sigma_r":
+            if big > 10:
+                found.append(f"{name}={big:g}")
     return found or names                        # no single one is extreme: the values together
 
 
@@ -128,17 +142,21 @@ def check_result(function: str, results: dict, culprits: Iterable[str], *, axis:
     where it went bad (``step_name``: "time step", "trial" ...) and the ``culprits``, the
     arguments most likely too large or too small (as text, e.g. ``"x (max |x| = 1e+300)"``)."""
     culprits = list(culprits)
+    bad = []                                             # (first bad index, quantity)
     for quantity, array in results.items():
         array = np.asarray(array)
         if array.dtype.kind != "f" or _all_finite(array):
             continue
-        step = first_bad_step(array, axis) if array.ndim > axis else None
-        where = f" at {step_name} {step}" if step is not None else ""
-        blame = (f"; the likely culprit: {', '.join(culprits)}" if culprits else "")
-        raise NumericalError(f"{function}: {quantity} overflowed to NaN or inf{where} although "
-                             f"the arguments are finite{blame}",
-                             function=function, quantity=quantity, step=step,
-                             culprits=[c.split(" ")[0].split("=")[0] for c in culprits])
+        bad.append((first_bad_step(array, axis) if array.ndim > axis else None, quantity))
+    if not bad:
+        return
+    step, quantity = min(bad, key=lambda b: (b[0] is None, b[0] or 0))   # the earliest one
+    where = f" at {step_name} {step}" if step is not None else ""
+    blame = f"; the likely culprit: {', '.join(culprits)}" if culprits else ""
+    raise NumericalError(f"{function}: {quantity} overflowed to NaN or inf{where} although "
+                         f"the arguments are finite{blame}",
+                         function=function, quantity=quantity, step=step,
+                         culprits=[c.split(" ")[0].split("=")[0] for c in culprits])
 
 Dim = Union[int, str, None]   # an exact size, a symbol to agree across arguments, or any size
 
@@ -244,6 +262,42 @@ def check_mask(name: str, value, shape: Sequence[Dim], dims: Optional[dict] = No
         raise ValueError(f"{name} must hold only 0 (not observed) and 1 (observed), "
                          f"got values such as {arr[~np.isin(arr, (0.0, 1.0))].flat[0]!r}")
     return arr
+
+
+def check_sigma_c(sigma_c, name: str = "sigma_c") -> float:
+    """The prior width: a real in ``SIGMA_C_RANGE`` = [1e-100, 1e100], where ``sigma_c**2`` is
+    exact in float64 (outside it the square under- or overflows: NaN responsibilities, or an
+    ``OverflowError``).  Shared by the prior's functions and the rollout (both backends)."""
+    value = as_scalar(name, sigma_c)
+    low, high = SIGMA_C_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}] (> 0, and within the range where "
+                         f"{name}**2 neither underflows nor overflows in float64), got {sigma_c}")
+    return value
+
+
+def finite_result(*culprits: str) -> Callable:
+    """Decorate a public computation that takes ``check=True``: when it is called with checks on,
+    its result must be finite, else ``NumericalError`` naming the function and the likely culprit
+    among the arguments ``culprits`` (``likely_culprits``).  With ``check=False`` (inside the
+    time loop, where the caller checks once) the function runs as it is."""
+    def decorate(function: Callable) -> Callable:
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            if kwargs.get("check", True) is False:
+                return function(*args, **kwargs)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                result = function(*args, **kwargs)
+            if not _all_finite(np.asarray(result)):
+                bound = signature.bind(*args, **kwargs).arguments
+                check_result(function.__name__, {"the result": result},
+                             likely_culprits(**{n: bound.get(n) for n in culprits}), axis=0,
+                             step_name="row")
+            return result
+        return checked
+    return decorate
 
 
 def check_rng(name: str, rng) -> np.random.Generator:

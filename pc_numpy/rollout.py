@@ -11,7 +11,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_mask, check_rng
+from ._checks import as_float_array, as_scalar, check_mask, check_memory, check_result, check_rng, check_sigma_c, likely_culprits
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
 from .params import Params, check_params
@@ -98,7 +98,7 @@ def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
         alpha_h=as_scalar("alpha_h", alpha_h, low=0),
         alpha_c=as_scalar("alpha_c", alpha_c, low=0),
         sigma_r=as_scalar("sigma_r", sigma_r, low=0),
-        sigma_c=as_scalar("sigma_c", sigma_c, low=0, low_inclusive=False),
+        sigma_c=check_sigma_c(sigma_c),                  # in [1e-100, 1e100]: sigma_c**2 is exact
     )
 
 
@@ -180,6 +180,9 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
 
     Returns a read-only ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
     ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t).
+    Raises ``NumericalError`` (a ``ValueError``) naming the first time step and the likely
+    culprit argument if the numbers overflow to NaN or inf, and ``TooLarge`` before allocating
+    if the trace would not fit in memory.
     """
     dims: dict = {}
     params = check_params(params, dims)
@@ -191,16 +194,28 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
         mus = as_float_array("mus", mus, ("P", "C"), dims)
+    T, B, O, S, C = (dims[k] for k in "TBOSC")
+    check_memory("rollout", trace_bytes(T, B, O, S, C), dict(x=f"{T}x{B}x{O} (T x B x O)", h0=f"S={S}"))
     xi = check_noise(rates, rng, xi, dims)
     observed = check_observed(observed, dims)
 
-    if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
-        trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
-    else:
-        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):     # checked just below
+        if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
+            trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
+        else:
+            trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
+    # an overflow is an error naming the first time step and the likely culprit, not NaNs
+    check_result("rollout", dict(error=trace.error, h_post=trace.h_post, c=trace.c),
+                 likely_culprits(x=x, params=tuple(params), c0=c0, h0=h0, mus=mus, **rates))
     for array in trace:
         array.flags.writeable = False
     return trace
+
+
+def trace_bytes(T: int, B: int, O: int, S: int, C: int) -> int:
+    """The bytes a rollout allocates (float64): its trace ``T*B*(2O + 3S + C)``, the noise and
+    the per-step arrays stacked, ``T*B*(O + S + 2C)`` more (Python ints: no overflow)."""
+    return 8 * T * B * (3 * O + 4 * S + 3 * C)
 
 
 def _inference(params: Params, x, c0, h0, *, rates: dict, mus, xi, observed) -> Trace:
@@ -238,6 +253,7 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
 
     where  c0 : (B, C) or (C,);  h0 : (B, S) or (S,);  tau >= 1;  steps = T >= 1.
     Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors).
+    Raises ``TooLarge`` (naming ``steps``) before allocating if that would not fit in memory.
     """
     T = as_scalar("steps", steps, low=1, integer=True)
     dims: dict = {}
@@ -246,5 +262,7 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
     dims["B"] = rows[0] if rows else 1
     c0, h0 = check_initial_state(c0a, h0a, dims)
-    x = np.zeros((T, dims["B"], dims["O"]))
+    B, O, S, C = (dims[k] for k in "BOSC")
+    check_memory("generate", 8 * T * B * O + trace_bytes(T, B, O, S, C), dict(steps=T, batch=B))
+    x = np.zeros((T, B, O))
     return rollout(params, x, c0, h0, tau=tau).x_pred

@@ -90,47 +90,79 @@ def test_retrieval_overflow_on_huge_targets_names_targets_and_the_trial(model, b
 @FEW
 @given(st.floats(-300, -6))
 def test_retrieval_overflow_on_tiny_sigma_c_names_sigma_c(model, log_sigma):
-    """A prior so narrow that (8) throws c to infinity: blamed on sigma_c, per trial, never c0."""
+    """A prior so narrow that (8) throws c to infinity: blamed on sigma_c, per trial, never c0;
+    below 1e-100 (where sigma_c**2 underflows) refused at once, naming sigma_c and the range."""
+    sigma_c = 10.0 ** log_sigma
     try:
-        pcn.retrieve(model, DATA[:3], trials=2, restarts=1, sigma_c=10.0 ** log_sigma, progress=False)
+        pcn.retrieve(model, DATA[:3], trials=2, restarts=1, sigma_c=sigma_c, progress=False)
     except NumericalError as exc:
+        assert sigma_c >= 1e-100
         assert "sigma_c" in str(exc) and "trial" in str(exc) and "c0" not in str(exc), str(exc)
         assert exc.function == "retrieve" and "sigma_c" in exc.culprits
+    except ValueError as exc:
+        assert sigma_c < 1e-100 and "sigma_c" in str(exc) and "1e-100" in str(exc), str(exc)
 
 
 @FEW
-@given(st.floats(-300, 300))
-def test_prior_is_finite_for_every_representable_sigma_c(log_sigma):
-    """responsibilities are a softmax: finite rows summing to one for any sigma_c > 0 (no
-    sigma_c**2, which under- or overflows); the rest is finite or a NumericalError naming sigma_c."""
+@given(st.floats(-330, 308))
+def test_prior_is_finite_for_every_sigma_c_in_its_range(log_sigma):
+    """In [1e-100, 1e100], where sigma_c**2 is a normal float, responsibilities are finite rows
+    summing to one and the prior's gradient and log-density are finite; outside it sigma_c is
+    refused by name (never NaN, never OverflowError)."""
     rng = np.random.default_rng(0)
     c, mus, sigma_c = rng.standard_normal((4, 2)), rng.standard_normal((3, 2)), 10.0 ** log_sigma
+    functions = (pcn.responsibilities, pcn.prior_gradient, pcn.log_prior)
+    if not 1e-100 <= sigma_c <= 1e100:
+        for f in functions:
+            with pytest.raises(ValueError, match="sigma_c"):
+                f(c, mus, sigma_c=sigma_c)
+        return
     r = pcn.responsibilities(c, mus, sigma_c=sigma_c)
     assert np.isfinite(r).all() and np.allclose(r.sum(axis=1), 1.0)
-    for f in (pcn.prior_gradient, pcn.log_prior):
-        try:
-            assert np.isfinite(f(c, mus, sigma_c=sigma_c)).all()
-        except NumericalError as exc:
-            assert "sigma_c" in str(exc), str(exc)
+    for f in functions[1:]:
+        assert np.isfinite(f(c, mus, sigma_c=sigma_c)).all()
 
 
-def test_rollout_overflow_is_an_error_naming_the_time_step_and_x():
+def test_prior_overflow_from_huge_causes_is_an_error_naming_c():
+    with pytest.raises(NumericalError) as info:
+        pcn.responsibilities(np.full((2, 2), 1e300), np.zeros((3, 2)), sigma_c=0.1)
+    assert info.value.function == "responsibilities" and "c" in info.value.culprits, str(info.value)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_rollout_overflow_is_an_error_naming_the_time_step_and_x(backend):
+    module = pcn if backend == "numpy" else pytest.importorskip("pc_torch")
     rng = np.random.default_rng(0)
     params = pcn.init_params(2, 4, 2, rng)
+    if backend == "torch":
+        params = module.params.from_numpy(params)
     x = np.full((5, 3, 2), 1e300)
     with pytest.raises(NumericalError) as info:
-        pcn.rollout(params, x, np.zeros((3, 2)), np.zeros((3, 4)), tau=2.0, alpha_x=0.1,
-                    alpha_h=0.1, alpha_c=0.1, sigma_r=0.5, mus=np.zeros((3, 2)), rng=rng)
+        module.rollout(params, x, np.zeros((3, 2)), np.zeros((3, 4)), tau=2.0, alpha_x=0.1,
+                       alpha_h=0.1, alpha_c=0.1, sigma_r=0.5, mus=np.zeros((3, 2)),
+                       xi=rng.standard_normal((5, 3, 2)))
     message = str(info.value)
-    assert "rollout" in message and "time step" in message and "x" in info.value.culprits, message
+    assert "rollout" in message and f"time step {info.value.step}" in message, message
+    assert info.value.step == 0 and info.value.culprits == ("x",), message     # the noise of (7) at t = 0
+
+
+def test_generation_overflow_names_params():
+    """x_pred = tanh(h) @ w_o.T + b_o > 4 * 0.98e308 + 1.7e308: inf at every step."""
+    zeros = np.zeros
+    params = pcn.Params(w_o=np.full((2, 4), 1e308), b_o=np.full(2, 1.7e308), w_c=zeros((4, 2)),
+                        w_r=zeros((4, 4)), b_r=zeros(4))
+    with pytest.raises(NumericalError) as info:
+        pcn.generate(params, np.zeros(2), np.full(4, 5.0), tau=2.0, steps=3)
+    assert info.value.step == 0 and info.value.quantity == "error"
+    assert "params" in info.value.culprits, str(info.value)
 
 
 def test_check_result_names_function_quantity_and_first_bad_step():
-    a = np.zeros((6, 2))
-    a[4, 1] = np.inf
+    a, b = np.zeros((6, 2)), np.zeros((6, 3))
+    a[4, 1], b[5, 0] = np.inf, np.nan
     with pytest.raises(NumericalError) as info:
-        check_result("f", dict(ok=np.zeros(3), h=a), ["x (huge)"])
-    exc = info.value
+        check_result("f", dict(ok=np.zeros(3), later=b, h=a), ["x (huge)"])
+    exc = info.value                                          # the earliest step of all, named
     assert (exc.function, exc.quantity, exc.step, exc.culprits) == ("f", "h", 4, ("x",))
     assert "time step 4" in str(exc) and "x (huge)" in str(exc)
     check_result("f", dict(fine=np.ones((2, 2))), ["x"])           # finite: no error
@@ -403,7 +435,7 @@ def test_two_runs_sharing_out_leave_a_matching_summary_and_model(tmp_path):
     runs = [subprocess.Popen([sys.executable, "-m", "pc_numpy", "train", "--iterations", it, "--states",
                               "3", "--seed", seed, "--quiet", "--out", str(out)], env=subprocess_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for it, seed in (("300", "1"), ("5", "2"))]
+            for it, seed in (("60", "1"), ("5", "2"))]
     for p in runs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err

@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .._checks import NumericalError, as_float_array, as_scalar, check_memory, check_result, check_rng
+from .._checks import NumericalError, as_float_array, as_scalar, check_memory, check_rng, likely_culprits
 from ..rollout import check_rates, rollout
 from ..tools.progress import Progress
 from .model import Model, check_data, check_model
@@ -89,24 +89,10 @@ def check_retrieval_memory(N: int, T: int, O: int, S: int, C: int, *, P: int, re
 
 
 def culprits(model: Model, targets: np.ndarray, rates: dict) -> list:
-    """The arguments most likely to blame when retrieval overflows, as text with their values
-    (largest suspicion first); the rates together when none stands out."""
-    found = []
-    big = float(np.abs(targets).max())
-    if big > 1e3:
-        found.append(f"targets (max |value| = {big:.3g}; the model expects unit-order values)")
-    sc, ac = rates["sigma_c"], rates["alpha_c"]
-    pull = ac / sc / sc if ac > 0 else 0.0                          # no overflow in sigma_c**2
-    if pull > 1e3:
-        found.append(f"sigma_c={sc:g} (the prior's pull alpha_c / sigma_c**2 = {pull:.3g})")
-    weight = max(float(np.abs(p).max()) for p in (*model.params, model.mus, model.h0))
-    if weight > 1e3:
-        found.append(f"model (max |parameter| = {weight:.3g}: the checkpoint's values are huge)")
-    for key in ("alpha_x", "alpha_h", "sigma_r"):
-        if rates[key] > 10:
-            found.append(f"{key}={rates[key]:g}")
-    return found or ["the rates alpha_x, alpha_h, alpha_c, sigma_r, sigma_c together "
-                     "(the inference is unstable at these values)"]
+    """The arguments most likely to blame when retrieval overflows (``likely_culprits``): the
+    targets, ``sigma_c``, the model (a checkpoint whose values are huge), the rates."""
+    return likely_culprits(targets=targets, model=(*model.params, model.mus, model.h0),
+                           **{k: v for k, v in rates.items() if k != "tau"})
 
 
 def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials, radius, rates):

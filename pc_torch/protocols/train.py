@@ -13,9 +13,10 @@ import torch
 
 from pc_numpy.params import Params as NumpyParams
 from pc_numpy.tools.progress import Progress
-from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data, check_run_args, check_update,
-                            check_labels, check_training_args, diverged, finish_training,
-                            fingerprint, initial_values)
+from pc_numpy._checks import NumericalError
+from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data,
+                                      check_labels, check_run_args, check_training_args, check_update,
+                                      diverged, finish_training, fingerprint, initial_values)
 from ..adam import Adam
 from ..bptt import loss
 from ..params import Params
@@ -61,8 +62,11 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
     for i in range(hp["iterations"]):
         v = opt.values
         opt.optimizer.zero_grad()
-        value = loss(Params(*(v[k] for k in PARAM_NAMES)), x, v["c0"],
-                     v["h0"] if learn_h0 else h0_fixed, tau=hp["tau"])
+        try:
+            value = loss(Params(*(v[k] for k in PARAM_NAMES)), x, v["c0"],
+                         v["h0"] if learn_h0 else h0_fixed, tau=hp["tau"])
+        except NumericalError as exc:
+            raise diverged(i, f"{exc.quantity or 'a value'} of the forward pass", hp["lr"]) from None
         lv = float(value.detach())
         if not np.isfinite(lv):
             raise diverged(i, "the loss", hp["lr"])

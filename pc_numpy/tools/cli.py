@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -234,7 +235,6 @@ _FLAGS = dict(states_dim="--states", causes_dim="--causes", iterations="--iterat
 
 def _as_flags(message: str) -> str:
     """An API message in the command line's words: ``states_dim`` -> ``--states``..."""
-    import re
     return re.sub(r"(?<![\w-])(" + "|".join(_FLAGS) + r")\b", lambda m: _FLAGS[m.group(1)], message)
 
 

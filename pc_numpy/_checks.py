@@ -82,6 +82,12 @@ def check_memory(function: str, nbytes: int, culprits: dict) -> None:
                        f"PC_NUMPY_MEMORY_BUDGET to change it): make {' or '.join(culprits)} smaller")
 
 
+def trace_bytes(T: int, B: int, O: int, S: int, C: int) -> int:
+    """The bytes a rollout allocates (float64): its trace ``T*B*(2O + 3S + C)``, the noise, the
+    targets of ``generate`` and the per-step arrays, ``T*B*(O + S + 2C)`` more (Python ints)."""
+    return 8 * T * B * (3 * O + 4 * S + 3 * C)
+
+
 def first_bad_step(array: np.ndarray, axis: int = 0) -> Optional[int]:
     """The first index along ``axis`` where ``array`` holds NaN or inf (None if all finite)."""
     bad = ~np.isfinite(array)
@@ -276,6 +282,19 @@ def check_sigma_c(sigma_c, name: str = "sigma_c") -> float:
     return value
 
 
+def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
+    """Check the hyper-parameters of the model's rules (1)-(8) and return them as floats (a dict
+    of the same names); ``sigma_c`` by ``check_sigma_c``.  (Used by ``rollout``, both backends.)"""
+    return dict(
+        tau=as_scalar("tau", tau, low=1),
+        alpha_x=as_scalar("alpha_x", alpha_x, low=0),
+        alpha_h=as_scalar("alpha_h", alpha_h, low=0),
+        alpha_c=as_scalar("alpha_c", alpha_c, low=0),
+        sigma_r=as_scalar("sigma_r", sigma_r, low=0),
+        sigma_c=check_sigma_c(sigma_c),                  # in [1e-100, 1e100]: sigma_c**2 is exact
+    )
+
+
 def finite_result(*culprits: str) -> Callable:
     """Decorate a public computation that takes ``check=True``: when it is called with checks on,
     its result must be finite, else ``NumericalError`` naming the function and the likely culprit
@@ -298,6 +317,19 @@ def finite_result(*culprits: str) -> Callable:
             return result
         return checked
     return decorate
+
+
+def check_trace(function: str, trace, **arguments) -> None:
+    """``check_result`` on a rollout's trace (its state ``h_post``, ``c`` and its ``error``: every
+    other field is computed from them), blaming ``likely_culprits(**arguments)``; shared by both
+    backends (a torch trace is converted only when something is not finite)."""
+    as_np = lambda v: v if not hasattr(v, "detach") else v.detach().cpu().numpy()  # noqa: E731
+    fields = dict(error=as_np(trace.error), h_post=as_np(trace.h_post), c=as_np(trace.c))
+    if all(_all_finite(np.asarray(v)) for v in fields.values()):
+        return
+    arguments = {k: tuple(as_np(p) for p in v) if isinstance(v, tuple) else
+                 (None if v is None else as_np(v)) for k, v in arguments.items()}
+    check_result(function, fields, likely_culprits(**arguments))
 
 
 def check_rng(name: str, rng) -> np.random.Generator:

@@ -34,9 +34,9 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_memory, check_result, likely_culprits
+from ._checks import as_float_array, as_scalar, check_memory, check_result, likely_culprits, trace_bytes
 from .params import Params, check_params
-from .rollout import check_initial_state, check_observed, rollout, trace_bytes
+from .rollout import check_initial_state, check_observed, rollout
 
 
 class Grads(NamedTuple):

@@ -11,7 +11,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_mask, check_memory, check_result, check_rng, check_sigma_c, likely_culprits
+from ._checks import (as_float_array, as_scalar, check_mask, check_memory, check_rates,
+                      check_rng, check_trace, trace_bytes)
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
 from .params import Params, check_params
@@ -88,18 +89,6 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
     if alpha_c > 0:
         c = causes_prior(c, mus, alpha_c=alpha_c, sigma_c=sigma_c, check=False)           # (8)
     return Step(x_pred, error, h_prior, h_post, error_h, c)
-
-
-def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
-    """Check the hyper-parameters of §2 and return them as floats (a dict of the same names)."""
-    return dict(
-        tau=as_scalar("tau", tau, low=1),
-        alpha_x=as_scalar("alpha_x", alpha_x, low=0),
-        alpha_h=as_scalar("alpha_h", alpha_h, low=0),
-        alpha_c=as_scalar("alpha_c", alpha_c, low=0),
-        sigma_r=as_scalar("sigma_r", sigma_r, low=0),
-        sigma_c=check_sigma_c(sigma_c),                  # in [1e-100, 1e100]: sigma_c**2 is exact
-    )
 
 
 def check_initial_state(c0, h0, dims: dict):
@@ -180,9 +169,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
 
     Returns a read-only ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
     ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t).
-    Raises ``NumericalError`` (a ``ValueError``) naming the first time step and the likely
-    culprit argument if the numbers overflow to NaN or inf, and ``TooLarge`` before allocating
-    if the trace would not fit in memory.
+    An overflow raises ``NumericalError`` naming the time step and the likely culprit argument.
     """
     dims: dict = {}
     params = check_params(params, dims)
@@ -194,8 +181,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
         mus = as_float_array("mus", mus, ("P", "C"), dims)
-    T, B, O, S, C = (dims[k] for k in "TBOSC")
-    check_memory("rollout", trace_bytes(T, B, O, S, C), dict(x=f"{T}x{B}x{O} (T x B x O)", h0=f"S={S}"))
+    check_memory("rollout", trace_bytes(*(dims[k] for k in "TBOSC")), dict(x=x.shape, h0=h0.shape))
     xi = check_noise(rates, rng, xi, dims)
     observed = check_observed(observed, dims)
 
@@ -204,18 +190,10 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
             trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
         else:
             trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
-    # an overflow is an error naming the first time step and the likely culprit, not NaNs
-    check_result("rollout", dict(error=trace.error, h_post=trace.h_post, c=trace.c),
-                 likely_culprits(x=x, params=tuple(params), c0=c0, h0=h0, mus=mus, **rates))
+    check_trace("rollout", trace, x=x, params=params, c0=c0, h0=h0, mus=mus, **rates)
     for array in trace:
         array.flags.writeable = False
     return trace
-
-
-def trace_bytes(T: int, B: int, O: int, S: int, C: int) -> int:
-    """The bytes a rollout allocates (float64): its trace ``T*B*(2O + 3S + C)``, the noise and
-    the per-step arrays stacked, ``T*B*(O + S + 2C)`` more (Python ints: no overflow)."""
-    return 8 * T * B * (3 * O + 4 * S + 3 * C)
 
 
 def _inference(params: Params, x, c0, h0, *, rates: dict, mus, xi, observed) -> Trace:
@@ -253,7 +231,6 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
 
     where  c0 : (B, C) or (C,);  h0 : (B, S) or (S,);  tau >= 1;  steps = T >= 1.
     Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors).
-    Raises ``TooLarge`` (naming ``steps``) before allocating if that would not fit in memory.
     """
     T = as_scalar("steps", steps, low=1, integer=True)
     dims: dict = {}
@@ -262,7 +239,6 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
     dims["B"] = rows[0] if rows else 1
     c0, h0 = check_initial_state(c0a, h0a, dims)
-    B, O, S, C = (dims[k] for k in "BOSC")
-    check_memory("generate", 8 * T * B * O + trace_bytes(T, B, O, S, C), dict(steps=T, batch=B))
-    x = np.zeros((T, B, O))
+    check_memory("generate", trace_bytes(T, *(dims[k] for k in "BOSC")), dict(steps=T))
+    x = np.zeros((T, dims["B"], dims["O"]))
     return rollout(params, x, c0, h0, tau=tau).x_pred

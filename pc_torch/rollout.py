@@ -5,8 +5,7 @@ from typing import NamedTuple, Optional
 
 import torch
 
-from pc_numpy._checks import check_memory, check_result, likely_culprits
-from pc_numpy.rollout import check_rates, trace_bytes
+from pc_numpy._checks import check_memory, check_rates, check_trace, trace_bytes
 from ._checks import as_float_tensor, as_mask_tensor, as_scalar, check_generator
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
@@ -120,10 +119,7 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
         h_post, c = out.h_post, out.c
     trace = Trace(*(torch.stack(values) for values in zip(*steps)))
     if not all(bool(torch.isfinite(v.detach()).all()) for v in (trace.error, trace.h_post, trace.c)):
-        as_np = lambda t: None if t is None else t.detach().cpu().numpy()  # noqa: E731
-        check_result("rollout", dict(error=as_np(trace.error), h_post=as_np(trace.h_post), c=as_np(trace.c)),
-                     likely_culprits(x=as_np(x), params=tuple(as_np(p) for p in params), c0=as_np(c0),
-                                     h0=as_np(h0), mus=as_np(mus), **rates))
+        check_trace("rollout", trace, x=x, params=tuple(params), c0=c0, h0=h0, mus=mus, **rates)
     return trace
 
 

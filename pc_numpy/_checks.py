@@ -3,13 +3,166 @@
 Each check names the argument it looks at and says what was expected, so that a wrong call
 teaches rather than confuses: ``ValueError`` for a wrong value or shape, ``TypeError`` for a
 wrong type.  The checks run once per public call, never inside a time loop.
+
+Three more mechanisms live here, each the one place for its kind of failure:
+
+- ``as_scalar`` accepts any Python integer (however large) and any float, and refuses what
+  does not fit (an integer above ``MAX_INT`` = 2**63 - 1, an integer too large for a float)
+  with a ``ValueError`` naming the argument.
+- ``check_memory``: a call that would allocate more than ``memory_budget()`` bytes is refused
+  before it allocates anything, with a ``TooLarge`` (a ``ValueError``) naming the arguments
+  that set the size and the estimate.
+- ``check_result``: a public computation whose result holds NaN or inf (an overflow) raises
+  ``NumericalError`` (a ``ValueError`` and a ``FloatingPointError``) naming the function, the
+  quantity, the first time step (or trial) where it happened and the likely culprit arguments.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
-from typing import Optional, Sequence, Tuple, Union
+import os
+from typing import Callable, Iterable, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+MAX_INT = 2 ** 63 - 1      # the largest integer argument (a size, a count, a seed) accepted
+# sigma_c enters the prior as sigma_c**2: outside this range that square under- or overflows in
+# float64 (1e-300**2 is 0, 1e300**2 is inf), inside it is a normal number (about 1e-200 .. 1e200)
+SIGMA_C_RANGE = (1e-100, 1e100)
+
+
+class NumericalError(ValueError, FloatingPointError):
+    """A computation overflowed: its result holds NaN or inf although its arguments were finite.
+
+    Attributes: ``function`` (e.g. ``'rollout'``), ``quantity`` (e.g. ``'c'``), ``step`` (the
+    first time step or trial where it happened, or None) and ``culprits`` (argument names)."""
+
+    def __init__(self, message: str, *, function: str = "", quantity: str = "",
+                 step: Optional[int] = None, culprits: Sequence[str] = ()):
+        super().__init__(message)
+        self.function, self.quantity, self.step, self.culprits = function, quantity, step, tuple(culprits)
+
+
+class TooLarge(ValueError):
+    """A call would allocate more memory than ``memory_budget()``: refused before allocating."""
+
+
+def memory_budget() -> int:
+    """The most bytes one call may allocate: ``PC_NUMPY_MEMORY_BUDGET`` (bytes) if set, else
+    half the machine's physical memory (8 GiB where it cannot be read)."""
+    env = os.environ.get("PC_NUMPY_MEMORY_BUDGET")
+    if env:
+        try:
+            return max(1, int(float(env)))
+        except ValueError:
+            raise ValueError(f"PC_NUMPY_MEMORY_BUDGET must be a number of bytes, got {env!r}") from None
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2 ** 30
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_memory(function: str, nbytes: int, culprits: dict) -> None:
+    """Refuse a call of ``function`` that would allocate ``nbytes`` (an estimate, a Python int so
+    that it cannot overflow) when that exceeds ``memory_budget()``.  ``culprits``: argument name
+    -> value, the sizes that make the estimate (named in the message)."""
+    budget = memory_budget()
+    if nbytes > budget:
+        named = ", ".join(f"{k}={v}" for k, v in culprits.items())
+        raise TooLarge(f"{function}: {named} would need about {_bytes(nbytes)} of memory, more "
+                       f"than the budget of {_bytes(budget)} (half the physical memory; set "
+                       f"PC_NUMPY_MEMORY_BUDGET to change it): make {' or '.join(culprits)} smaller")
+
+
+def trace_bytes(T: int, B: int, O: int, S: int, C: int) -> int:
+    """The bytes a rollout allocates (float64): its trace ``T*B*(2O + 3S + C)``, the noise, the
+    targets of ``generate`` and the per-step arrays, ``T*B*(O + S + 2C)`` more (Python ints)."""
+    return 8 * T * B * (3 * O + 4 * S + 3 * C)
+
+
+def first_bad_step(array: np.ndarray, axis: int = 0) -> Optional[int]:
+    """The first index along ``axis`` where ``array`` holds NaN or inf (None if all finite)."""
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return None
+    if array.ndim == 0:
+        return 0
+    other = tuple(i for i in range(array.ndim) if i != axis)
+    return int(np.argmax(bad.any(axis=other) if other else bad))
+
+
+def likely_culprits(**arguments) -> list:
+    """The arguments most likely to blame for an overflow, as text with their values (only
+    called once one happened): arrays far from unit order (largest magnitude > 1e3; a tuple such
+    as ``Params`` counts as one), update rates ``alpha_*``/``sigma_r`` above 10, a ``sigma_c``
+    whose pull ``alpha_c / sigma_c**2`` exceeds 1e3 (computed without ``sigma_c**2``) or that is
+    outside ``SIGMA_C_RANGE``.  All their names when none stands out (the values together).
+    ``arguments``: name -> array, number or tuple of arrays (None is skipped)."""
+    found, names = [], []
+    alpha_c = arguments.get("alpha_c")
+    for name, value in arguments.items():
+        if value is None or name in ("tau", "check"):
+            continue
+        names.append(name)
+        if isinstance(value, tuple):                            # Params, a Model's arrays
+            big = max((float(np.max(np.abs(v))) for v in value if np.size(v)), default=0.0)
+        else:
+            big = float(np.max(np.abs(value))) if np.size(value) else 0.0
+        if name == "sigma_c":
+            pull = alpha_c / big / big if alpha_c else 0.0
+            if pull > 1e3:
+                found.append(f"sigma_c={big:g} (the prior's pull alpha_c / sigma_c**2 = {pull:.3g})")
+            elif not SIGMA_C_RANGE[0] <= big <= SIGMA_C_RANGE[1]:
+                found.append(f"sigma_c={big:g}")
+        elif isinstance(value, tuple) or np.ndim(value):
+            if big > 1e3:
+                found.append(f"{name} (max |value| = {big:.3g}; unit-order values are expected)")
+        elif name.startswith("alpha") or name == "sigma_r":
+            if big > 10:
+                found.append(f"{name}={big:g}")
+    return found or names                        # no single one is extreme: the values together
+
+
+def _all_finite(array: np.ndarray) -> bool:
+    """``np.isfinite(array).all()``, fast when true: a sum is finite only if every term is
+    (NaN and inf propagate); an infinite sum of finite terms is then checked term by term."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(array)):
+            return True
+    return bool(np.isfinite(array).all())
+
+
+def check_result(function: str, results: dict, culprits: Iterable[str], *, axis: int = 0,
+                 step_name: str = "time step") -> None:
+    """Raise ``NumericalError`` if any of ``results`` (quantity name -> array) holds NaN or inf.
+
+    The message names ``function``, the first quantity found bad, the first index along ``axis``
+    where it went bad (``step_name``: "time step", "trial" ...) and the ``culprits``, the
+    arguments most likely too large or too small (as text, e.g. ``"x (max |x| = 1e+300)"``)."""
+    culprits = list(culprits)
+    bad = []                                             # (first bad index, quantity)
+    for quantity, array in results.items():
+        array = np.asarray(array)
+        if array.dtype.kind != "f" or _all_finite(array):
+            continue
+        bad.append((first_bad_step(array, axis) if array.ndim > axis else None, quantity))
+    if not bad:
+        return
+    step, quantity = min(bad, key=lambda b: (b[0] is None, b[0] or 0))   # the earliest one
+    where = f" at {step_name} {step}" if step is not None else ""
+    blame = f"; the likely culprit: {', '.join(culprits)}" if culprits else ""
+    raise NumericalError(f"{function}: {quantity} overflowed to NaN or inf{where} although "
+                         f"the arguments are finite{blame}",
+                         function=function, quantity=quantity, step=step,
+                         culprits=[c.split(" ")[0].split("=")[0] for c in culprits])
 
 Dim = Union[int, str, None]   # an exact size, a symbol to agree across arguments, or any size
 
@@ -48,6 +201,10 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
     symbol (``"B"``, ``"S"``...) whose size is recorded in ``dims`` the first time it is seen and
     must agree afterwards, so that arguments can be checked against each other.
     """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
+                        f"would be used as if they were data); pass {name}.filled(...) or drop "
+                        f"the masked entries")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (np.ndarray, numbers.Real, list, tuple)):
         raise TypeError(f"{name} must be a numpy array of real numbers, got {type(value).__name__}")
     try:
@@ -69,16 +226,28 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
 def as_scalar(name: str, value, *, low: Optional[float] = None, low_inclusive: bool = True,
               high: Optional[float] = None, integer: bool = False) -> float:
     """Return ``value`` as a Python number after checking it is a finite real (>= or > ``low``,
-    and <= ``high`` if given)."""
+    and <= ``high`` if given).
+
+    Any Python integer is accepted as input, however large: an ``integer`` must be at most
+    ``MAX_INT`` (2**63 - 1) unless ``high`` says less; a real must fit in a float64."""
     ok_types = (numbers.Integral,) if integer else (numbers.Real,)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, ok_types):
         kind = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {kind}, got {type(value).__name__}")
     if isinstance(value, np.ndarray):  # 0-d arrays count as numbers.Real only via np.generic
         value = value.item()
-    number = int(value) if integer else float(value)
-    if not np.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value}")
+    if integer:
+        number = int(value)                                    # exact, however large
+        if number > MAX_INT and (high is None or high > MAX_INT):
+            raise ValueError(f"{name} must be <= 2**63 - 1, got an integer of {len(str(number))} digits")
+    else:
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"{name} must be finite, got {str(value)[:20]}... "
+                             f"({len(str(value))} digits, too large for a float)") from None
+        if not np.isfinite(number):
+            raise ValueError(f"{name} must be finite, got {value}")
     if low is not None:
         if low_inclusive and number < low:
             raise ValueError(f"{name} must be >= {low}, got {value}")
@@ -99,6 +268,68 @@ def check_mask(name: str, value, shape: Sequence[Dim], dims: Optional[dict] = No
         raise ValueError(f"{name} must hold only 0 (not observed) and 1 (observed), "
                          f"got values such as {arr[~np.isin(arr, (0.0, 1.0))].flat[0]!r}")
     return arr
+
+
+def check_sigma_c(sigma_c, name: str = "sigma_c") -> float:
+    """The prior width: a real in ``SIGMA_C_RANGE`` = [1e-100, 1e100], where ``sigma_c**2`` is
+    exact in float64 (outside it the square under- or overflows: NaN responsibilities, or an
+    ``OverflowError``).  Shared by the prior's functions and the rollout (both backends)."""
+    value = as_scalar(name, sigma_c)
+    low, high = SIGMA_C_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}] (> 0, and within the range where "
+                         f"{name}**2 neither underflows nor overflows in float64), got {sigma_c}")
+    return value
+
+
+def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
+    """Check the hyper-parameters of the model's rules (1)-(8) and return them as floats (a dict
+    of the same names); ``sigma_c`` by ``check_sigma_c``.  (Used by ``rollout``, both backends.)"""
+    return dict(
+        tau=as_scalar("tau", tau, low=1),
+        alpha_x=as_scalar("alpha_x", alpha_x, low=0),
+        alpha_h=as_scalar("alpha_h", alpha_h, low=0),
+        alpha_c=as_scalar("alpha_c", alpha_c, low=0),
+        sigma_r=as_scalar("sigma_r", sigma_r, low=0),
+        sigma_c=check_sigma_c(sigma_c),                  # in [1e-100, 1e100]: sigma_c**2 is exact
+    )
+
+
+def finite_result(*culprits: str) -> Callable:
+    """Decorate a public computation that takes ``check=True``: when it is called with checks on,
+    its result must be finite, else ``NumericalError`` naming the function and the likely culprit
+    among the arguments ``culprits`` (``likely_culprits``).  With ``check=False`` (inside the
+    time loop, where the caller checks once) the function runs as it is."""
+    def decorate(function: Callable) -> Callable:
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            if kwargs.get("check", True) is False:
+                return function(*args, **kwargs)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                result = function(*args, **kwargs)
+            if not _all_finite(np.asarray(result)):
+                bound = signature.bind(*args, **kwargs).arguments
+                check_result(function.__name__, {"the result": result},
+                             likely_culprits(**{n: bound.get(n) for n in culprits}), axis=0,
+                             step_name="row")
+            return result
+        return checked
+    return decorate
+
+
+def check_trace(function: str, trace, **arguments) -> None:
+    """``check_result`` on a rollout's trace (its state ``h_post``, ``c`` and its ``error``: every
+    other field is computed from them), blaming ``likely_culprits(**arguments)``; shared by both
+    backends (a torch trace is converted only when something is not finite)."""
+    as_np = lambda v: v if not hasattr(v, "detach") else v.detach().cpu().numpy()  # noqa: E731
+    fields = dict(error=as_np(trace.error), h_post=as_np(trace.h_post), c=as_np(trace.c))
+    if all(_all_finite(np.asarray(v)) for v in fields.values()):
+        return
+    arguments = {k: tuple(as_np(p) for p in v) if isinstance(v, tuple) else
+                 (None if v is None else as_np(v)) for k, v in arguments.items()}
+    check_result(function, fields, likely_culprits(**arguments))
 
 
 def check_rng(name: str, rng) -> np.random.Generator:

@@ -34,7 +34,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
+from ._checks import as_float_array, as_scalar, check_memory, check_result, likely_culprits, trace_bytes
 from .params import Params, check_params
 from .rollout import check_initial_state, check_observed, rollout
 
@@ -135,7 +135,8 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
 
     Returns ``(loss, grads)``: ``loss`` a float, ``grads`` a ``Grads`` with ``w_o, b_o, w_c,
     w_r, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the gradient
-    summed over the batch).
+    summed over the batch).  Raises ``NumericalError`` naming the quantity and the likely culprit
+    if the loss or a gradient overflows, ``TooLarge`` before allocating if it would not fit.
     """
     dims: dict = {}
     params = check_params(params, dims)
@@ -149,6 +150,9 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
         raise ValueError("observed must mark at least one step as observed (1): the loss is a "
                          "mean over the observed entries")
 
+    T, B, O, S, C = (dims[k] for k in "TBOSC")
+    check_memory("loss_and_grads", trace_bytes(T, B, O, S, C) + 8 * T * B * 4 * S,
+                 dict(x=f"{T}x{B}x{O} (T x B x O)", h0=f"S={S}"))
     loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
     d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
     g = backward(d_error, cache.a, params, tau=tau)                                       # (T, B, S)
@@ -170,4 +174,7 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
         d_c0 = d_c0.sum(axis=0)                                                           # (C,)
     if h0_vector:
         d_h0 = d_h0.sum(axis=0)                                                           # (S,)
-    return loss, Grads(d_w_o, d_b_o, d_w_c, d_w_r, d_b_r, d_c0, d_h0)
+    grads = Grads(d_w_o, d_b_o, d_w_c, d_w_r, d_b_r, d_c0, d_h0)
+    check_result("loss_and_grads", dict(loss=np.float64(loss), **{f"grads.{k}": v for k, v in grads._asdict().items()}),
+                 likely_culprits(x=x, params=tuple(params), c0=c0, h0=h0))
+    return loss, grads

@@ -3,7 +3,8 @@
 Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
 
 Every function takes ``check=True``: it then checks its arguments and names the one that is
-wrong.  The rollout checks everything once and calls these with ``check=False`` inside its
+wrong, and checks that its result is finite (``_checks.finite_result``: an overflow raises
+``NumericalError`` naming the function and the likely culprit argument).  The rollout checks everything once and calls these with ``check=False`` inside its
 time loop, where the checks would cost more than the arithmetic.
 """
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_mask
+from ._checks import as_float_array, as_scalar, check_mask, finite_result
 from .params import Params, check_params
 
 
+@finite_result("h_post_prev", "c_prev", "params", "tau")
 def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float,
                  check: bool = True) -> np.ndarray:
     """Equation (1), the hidden prior: one leaky-integrator step of the recurrent network.
@@ -44,6 +46,7 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
     # END SOLUTION
 
 
+@finite_result("h_prior", "params")
 def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np.ndarray:
     """Equation (2), the prediction of the output from the hidden prior.
 
@@ -65,6 +68,7 @@ def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np
     # END SOLUTION
 
 
+@finite_result("x_pred", "x")
 def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.ndarray] = None,
                  check: bool = True) -> np.ndarray:
     """Equation (3), the output prediction error, of a target that may be observed only in part.

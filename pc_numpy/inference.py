@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
+from ._checks import as_float_array, as_scalar, finite_result
 from .params import Params, check_params
 
 
+@finite_result("h_prior", "error", "params", "alpha_x")
 def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, alpha_x: float,
                      check: bool = True) -> np.ndarray:
     """Equation (4), the hidden posterior: one gradient step on the output error.
@@ -43,6 +44,7 @@ def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, 
     # END SOLUTION
 
 
+@finite_result("h_prior", "h_post")
 def hidden_error(h_prior: np.ndarray, h_post: np.ndarray, *, check: bool = True) -> np.ndarray:
     """Equation (5), the hidden prediction error: how far inference moved the hidden state.
 
@@ -60,6 +62,7 @@ def hidden_error(h_prior: np.ndarray, h_post: np.ndarray, *, check: bool = True)
     return h_prior - h_post                                                               # (B, S)
 
 
+@finite_result("c_prev", "error_h", "params", "alpha_h")
 def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *, alpha_h: float,
                      check: bool = True) -> np.ndarray:
     """Equation (6), the bottom-up update of the hidden causes.
@@ -89,6 +92,7 @@ def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *,
     # END SOLUTION
 
 
+@finite_result("c", "error_h", "xi", "sigma_r")
 def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r: float,
                  check: bool = True) -> np.ndarray:
     """Equation (7), exploration noise on the hidden causes, scaled by the hidden error.

@@ -9,7 +9,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_rng
+from ._checks import as_float_array, as_scalar, check_memory, check_rng
 
 
 class Params(NamedTuple):
@@ -43,6 +43,8 @@ def init_params(causes_dim: int, states_dim: int, output_dim: int,
     S = as_scalar("states_dim", states_dim, low=1, integer=True)
     O = as_scalar("output_dim", output_dim, low=1, integer=True)
     check_rng("rng", rng)
+    check_memory("init_params", 8 * (O * S + O + S * C + S * S + S),
+                 dict(states_dim=S, causes_dim=C, output_dim=O))
     w_o = rng.standard_normal((O, S)) / S      # (O, S)
     b_o = rng.standard_normal(O) / 10          # (O,)
     w_c = rng.standard_normal((S, C)) / C      # (S, C)

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
+from ._checks import as_float_array, as_scalar, check_sigma_c, finite_result
 
 
 def _check(c, mus, sigma_c):
     dims = {}
     c = as_float_array("c", c, ("B", "C"), dims)
     mus = as_float_array("mus", mus, ("P", "C"), dims)
-    sigma_c = as_scalar("sigma_c", sigma_c, low=0, low_inclusive=False)
+    sigma_c = check_sigma_c(sigma_c)                    # in [1e-100, 1e100]: sigma_c**2 is exact
     return c, mus, sigma_c
 
 
+@finite_result("c", "mus", "sigma_c")
 def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool = True) -> np.ndarray:
     """The log-weights of the mixture components for each row of ``c``: the one formula that
     ``responsibilities`` and ``log_prior`` share.
@@ -38,6 +39,7 @@ def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool 
     return -np.sum(diff ** 2, axis=2) / (2.0 * sigma_c ** 2)                              # (B, P)
 
 
+@finite_result("c", "mus", "sigma_c")
 def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
                      check: bool = True) -> np.ndarray:
     """The responsibilities of the mixture components for each row of ``c``.
@@ -65,6 +67,7 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
     # END SOLUTION
 
 
+@finite_result("c", "mus", "sigma_c")
 def prior_gradient(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
                    check: bool = True) -> np.ndarray:
     """The prior's pull on the causes, ``g(c)`` of equation (8).
@@ -91,6 +94,7 @@ def prior_gradient(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
     # END SOLUTION
 
 
+@finite_result("c", "mus", "alpha_c", "sigma_c")
 def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: float,
                  check: bool = True) -> np.ndarray:
     """Equation (8), the top-down update of the causes by the mixture prior.
@@ -113,6 +117,7 @@ def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: flo
     # END SOLUTION
 
 
+@finite_result("c", "mus", "sigma_c")
 def log_prior(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool = True) -> np.ndarray:
     """The mixture's log-density up to a constant, ``log sum_k exp(-||c - mus[k]||**2 / (2 sigma_c**2))``.
 

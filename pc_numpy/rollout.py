@@ -11,7 +11,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_mask, check_rng
+from ._checks import (as_float_array, as_scalar, check_mask, check_memory, check_rates,
+                      check_rng, check_trace, trace_bytes)
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
 from .params import Params, check_params
@@ -88,18 +89,6 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
     if alpha_c > 0:
         c = causes_prior(c, mus, alpha_c=alpha_c, sigma_c=sigma_c, check=False)           # (8)
     return Step(x_pred, error, h_prior, h_post, error_h, c)
-
-
-def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
-    """Check the hyper-parameters of §2 and return them as floats (a dict of the same names)."""
-    return dict(
-        tau=as_scalar("tau", tau, low=1),
-        alpha_x=as_scalar("alpha_x", alpha_x, low=0),
-        alpha_h=as_scalar("alpha_h", alpha_h, low=0),
-        alpha_c=as_scalar("alpha_c", alpha_c, low=0),
-        sigma_r=as_scalar("sigma_r", sigma_r, low=0),
-        sigma_c=as_scalar("sigma_c", sigma_c, low=0, low_inclusive=False),
-    )
 
 
 def check_initial_state(c0, h0, dims: dict):
@@ -180,6 +169,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
 
     Returns a read-only ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
     ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t).
+    An overflow raises ``NumericalError`` naming the time step and the likely culprit argument.
     """
     dims: dict = {}
     params = check_params(params, dims)
@@ -191,13 +181,16 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
         mus = as_float_array("mus", mus, ("P", "C"), dims)
+    check_memory("rollout", trace_bytes(*(dims[k] for k in "TBOSC")), dict(x=x.shape, h0=h0.shape))
     xi = check_noise(rates, rng, xi, dims)
     observed = check_observed(observed, dims)
 
-    if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
-        trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
-    else:
-        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):     # checked just below
+        if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
+            trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
+        else:
+            trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
+    check_trace("rollout", trace, x=x, params=params, c0=c0, h0=h0, mus=mus, **rates)
     for array in trace:
         array.flags.writeable = False
     return trace
@@ -246,5 +239,6 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
     dims["B"] = rows[0] if rows else 1
     c0, h0 = check_initial_state(c0a, h0a, dims)
+    check_memory("generate", trace_bytes(T, *(dims[k] for k in "BOSC")), dict(steps=T))
     x = np.zeros((T, dims["B"], dims["O"]))
     return rollout(params, x, c0, h0, tau=tau).x_pred

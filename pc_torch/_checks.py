@@ -16,6 +16,10 @@ from pc_numpy._checks import Dim, as_scalar, check_mask, check_shape  # noqa: F4
 def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
                     dims: Optional[dict] = None, *, finite: bool = True) -> torch.Tensor:
     """Return ``value`` as a floating tensor after checking type, shape (with symbols) and values."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
+                        f"would be used as if they were data); pass {name}.filled(...) or drop "
+                        f"the masked entries")
     if isinstance(value, torch.Tensor):
         t = value
         if t.dtype == torch.bool or t.is_complex():

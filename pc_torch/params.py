@@ -5,6 +5,7 @@ from typing import NamedTuple, Optional
 
 import torch
 
+from pc_numpy._checks import check_memory
 from ._checks import as_float_tensor, as_scalar, check_generator
 
 
@@ -23,6 +24,8 @@ def init_params(causes_dim: int, states_dim: int, output_dim: int, rng: torch.Ge
     C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
     S = as_scalar("states_dim", states_dim, low=1, integer=True)
     O = as_scalar("output_dim", output_dim, low=1, integer=True)
+    check_memory("init_params", 8 * (O * S + O + S * C + S * S + S),
+                 dict(states_dim=S, causes_dim=C, output_dim=O))
     check_generator("rng", rng)
     randn = lambda *shape: torch.randn(*shape, generator=rng, dtype=dtype)  # noqa: E731
     return Params(randn(O, S) / S, randn(O) / 10, randn(S, C) / C, randn(S, S) / S, randn(S) / 10)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 
+from pc_numpy._checks import check_sigma_c
 from ._checks import as_float_tensor, as_scalar
 
 
@@ -10,7 +11,7 @@ def _check(c, mus, sigma_c):
     dims = {}
     c = as_float_tensor("c", c, ("B", "C"), dims)
     mus = as_float_tensor("mus", mus, ("P", "C"), dims)
-    sigma_c = as_scalar("sigma_c", sigma_c, low=0, low_inclusive=False)
+    sigma_c = check_sigma_c(sigma_c)                    # in [1e-100, 1e100]: sigma_c**2 is exact
     return c, mus, sigma_c
 
 

@@ -5,7 +5,7 @@ from typing import NamedTuple, Optional
 
 import torch
 
-from pc_numpy.rollout import check_rates
+from pc_numpy._checks import check_memory, check_rates, check_trace, trace_bytes
 from ._checks import as_float_tensor, as_mask_tensor, as_scalar, check_generator
 from .generative import hidden_prior, output_error, prediction
 from .inference import causes_bottom_up, causes_noise, hidden_error, hidden_posterior
@@ -83,6 +83,8 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
     rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
                         sigma_r=sigma_r, sigma_c=sigma_c)
     T, B, C = dims["T"], dims["B"], dims["C"]
+    check_memory("rollout", trace_bytes(T, B, dims["O"], dims["S"], C),
+                 dict(x=f"{T}x{B}x{dims['O']} (T x B x O)", h0=f"S={dims['S']}"))
     if rates["alpha_c"] > 0:
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
@@ -115,7 +117,10 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
                    observed_t=None if observed is None else observed[t], **rates)
         steps.append(out)
         h_post, c = out.h_post, out.c
-    return Trace(*(torch.stack(values) for values in zip(*steps)))
+    trace = Trace(*(torch.stack(values) for values in zip(*steps)))
+    if not all(bool(torch.isfinite(v.detach()).all()) for v in (trace.error, trace.h_post, trace.c)):
+        check_trace("rollout", trace, x=x, params=tuple(params), c0=c0, h0=h0, mus=mus, **rates)
+    return trace
 
 
 def generate(params: Params, c0, h0, *, tau: float, steps: int) -> torch.Tensor:
@@ -125,5 +130,7 @@ def generate(params: Params, c0, h0, *, tau: float, steps: int) -> torch.Tensor:
     params = check_params(params, dims)
     c0t, h0t = as_float_tensor("c0", c0), as_float_tensor("h0", h0)
     B = c0t.shape[0] if c0t.dim() == 2 else (h0t.shape[0] if h0t.dim() == 2 else 1)
+    check_memory("generate", 8 * T * B * dims["O"] + trace_bytes(T, B, dims["O"], dims["S"], dims["C"]),
+                 dict(steps=T, batch=B))
     x = torch.zeros(T, B, dims["O"], dtype=params.w_o.dtype)
     return rollout(params, x, c0, h0, tau=tau).x_pred

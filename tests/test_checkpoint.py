@@ -71,7 +71,7 @@ label_text = st.text(st.characters(blacklist_characters="\x00", blacklist_catego
 @given(seed=seeds, O=st.integers(1, 4), S=st.integers(1, 6), C=st.integers(1, 4), P=st.integers(1, 5),
        tau=st.floats(1.0, 1e6), data=st.data())
 def test_round_trip_is_bit_identical(tmp_path_factory, seed, O, S, C, P, tau, data):
-    labels = data.draw(st.lists(label_text, min_size=P, max_size=P), label="labels")
+    labels = data.draw(st.lists(label_text, min_size=P, max_size=P, unique=True), label="labels")  # labels name memories: unique
     model = random_model(np.random.default_rng(seed), O, S, C, P, labels, tau)
     path = tmp_path_factory.mktemp("rt") / "m.npz"
     save_model(path, model)

@@ -36,7 +36,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar, check_rng
+from .._checks import as_float_array, as_scalar, check_memory, check_rng
 
 __all__ = ["LABELS", "STEPS", "letters", "letter_variants", "normalise", "normalisation_frame",
            "normalisation_scale", "stroke_to_trajectory"]
@@ -343,6 +343,8 @@ def letter_variants(rng: np.random.Generator, n_per_letter: int = 1, *, jitter: 
     """
     rng = check_rng("rng", rng)
     n_per_letter = as_scalar("n_per_letter", n_per_letter, low=1, integer=True)
+    check_memory("letter_variants", 8 * len(LABELS) * n_per_letter * STEPS * 2 * 2,
+                 dict(n_per_letter=n_per_letter))
     # Upper bounds: beyond about 1 a "variant" is no longer the letter (and the curve overflows).
     jitter = as_scalar("jitter", jitter, low=0.0, high=1.0)
     slant = as_scalar("slant", slant, low=0.0, high=1.0)

@@ -16,13 +16,14 @@ from collections.abc import Sequence as _SequenceABC
 import numbers
 import os
 import pickle
+import zipfile
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .letters import STEPS, normalise
 
-__all__ = ["load_trajectories", "SUPPORTED_EXTENSIONS"]
+__all__ = ["load_trajectories", "read_npz", "SUPPORTED_EXTENSIONS"]
 
 SUPPORTED_EXTENSIONS = (".npy", ".npz", ".csv", ".pk", ".pkl", ".ts")
 
@@ -42,7 +43,9 @@ def load_trajectories(path, *, steps: int = STEPS, dims: Sequence[int] = (0, 1)
 
     - ``.npy``: one numeric array of shape (N, T, D) (read with ``allow_pickle=False``).
     - ``.npz``: key ``data``, a numeric (N, T, D) array, required; key ``labels``, optional, a
-      1-D array of N strings or integers (integers become strings); other keys are ignored.
+      1-D array of N strings or integers (integers become strings); any other key is an error
+      (a renamed ``labels`` must not silently drop the labels).  Every member's CRC is checked
+      (:func:`read_npz`).
     - ``.csv``: "long" layout, one row per sequence and step, comma-separated, with a header::
 
           sequence,step,x0,x1[,label]
@@ -162,36 +165,138 @@ def _check_labels(labels, n: int) -> Optional[List[str]]:
 # ----------------------------------------------------------------------------------------------
 # .npy and .npz
 # ----------------------------------------------------------------------------------------------
+def npy_from_bytes(raw: bytes) -> np.ndarray:
+    """The array of a whole ``.npy`` file given as bytes, built from those bytes only.
+
+    The header's shape and dtype must describe exactly the bytes that follow it (more would be
+    memory whose content is not in the file, fewer an edited or truncated file); object dtypes
+    (pickles) are refused.  Raises ``ValueError`` saying what is wrong."""
+    buffer = io.BytesIO(raw)
+    if buffer.read(6) != b"\x93NUMPY":
+        raise ValueError("not a .npy array (no NumPy magic string at the start)")
+    buffer.seek(0)
+    version = np.lib.format.read_magic(buffer)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(buffer)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(buffer)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    if dtype.hasobject:
+        raise ValueError(f"the array has dtype {dtype} (Python objects, a pickle): refused")
+    count = 1
+    for n in shape:
+        count *= n                                            # Python ints: no overflow
+    offset = buffer.tell()
+    if count * dtype.itemsize != len(raw) - offset:
+        raise ValueError(f"its header describes shape {shape} of {dtype} ({count * dtype.itemsize} "
+                         f"bytes) but {len(raw) - offset} bytes follow it (an edited or truncated file)")
+    flat = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+
+
 def _read_npy(path: str, **_) -> Tuple[np.ndarray, None]:
+    from .._checks import memory_budget
     with open(path, "rb") as handle:
         if handle.read(6) != b"\x93NUMPY":
             raise _BadFile("is not a .npy file (no NumPy magic string at the start)")
+        size = os.fstat(handle.fileno()).st_size
+        if size > memory_budget():
+            raise _BadFile(f"is {size} bytes, more than the memory budget")
         handle.seek(0)
-        arr = np.lib.format.read_array(handle, allow_pickle=False)
-    return arr, None
+        raw = handle.read()
+    try:
+        return npy_from_bytes(raw), None
+    except ValueError as exc:
+        raise _BadFile(str(exc)) from None
+
+
+def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
+             what: Optional[str] = "file") -> Dict[str, np.ndarray]:
+    """Read every member of the ``.npz`` archive ``path``, checked; the one reader of ``.npz``
+    files (data files and checkpoints).
+
+    - the members must be exactly the ``required`` names plus any of the ``optional`` ones (a
+      renamed, unknown or repeated member is an error, never silently dropped; a ``mask``
+      member gets a word about masked arrays, which are not supported);
+    - each member is read whole through ``zipfile``, which verifies its CRC-32 (an edited byte
+      is found), and must be a ``.npy`` array (no pickles) whose header describes exactly the
+      bytes that follow (``npy_from_bytes``: a shape edited with a recomputed CRC is found too,
+      and no array is ever larger than the bytes it comes from);
+    - the archive's declared sizes must fit in ``memory_budget()`` before anything is read.
+
+    Any failure, whatever decoding raised (``zlib.error``, ``NotImplementedError`` for an
+    unknown compression, ``RuntimeError`` for an encrypted member ...), becomes ``ValueError``
+    naming ``what``, the file and the member (``what=None``: the member only, for a caller that
+    names the file itself).  Returns a dict name -> array.
+    """
+    from .._checks import memory_budget
+    prefix = f"{what} {os.fsdecode(os.fspath(path))!r}: " if what else ""
+    allowed = set(required) | set(optional)
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception as exc:                     # BadZipFile, OSError, struct.error, OverflowError...
+        raise ValueError(f"{prefix}not a readable .npz archive ({type(exc).__name__}: {exc})") from None
+    with archive:
+        infos = archive.infolist()
+        names = [i.filename for i in infos]
+        keys = [n[:-4] if n.endswith(".npy") else n for n in names]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"{prefix}the member(s) {repeated} appear more than once")
+        missing = sorted(set(required) - set(keys))
+        unknown = sorted(set(keys) - allowed)
+        if missing or unknown:
+            note = (" (masked arrays are not supported: store the data without its mask, the "
+                    "masked entries removed or filled)" if any("mask" in k for k in unknown) else "")
+            raise ValueError(f"{prefix}unexpected members (missing {missing}, unexpected "
+                             f"{unknown}; expected {sorted(required)}"
+                             f"{' and optionally ' + str(sorted(optional)) if optional else ''}){note}")
+        declared = sum(i.file_size for i in infos)
+        if declared > memory_budget():
+            raise ValueError(f"{prefix}the archive declares {declared} bytes of members, more than the memory "
+                             f"budget (a damaged or hostile archive)")
+        arrays: Dict[str, np.ndarray] = {}
+        for info, key in zip(infos, keys):
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"{prefix}member {info.filename!r} is not a .npy array")
+            try:
+                raw = archive.read(info)                             # checks the CRC-32
+                if len(raw) != info.file_size:
+                    raise ValueError(f"{len(raw)} bytes, the archive says {info.file_size}")
+                array = npy_from_bytes(raw)
+            except Exception as exc:            # whatever the decoder raised: name file and member
+                raise ValueError(f"{prefix}member {key!r} cannot be read "
+                                 f"({type(exc).__name__}: {exc})") from None
+            arrays[key] = array
+    return arrays
 
 
 def _read_npz(path: str, **_) -> Tuple[np.ndarray, Optional[List[str]]]:
     with open(path, "rb") as handle:
         if handle.read(2) != b"PK":
             raise _BadFile("is not a .npz file (not a zip archive)")
-    with np.load(path, allow_pickle=False) as archive:
-        if "data" not in archive.files:
-            raise _BadFile(f"has no array named 'data' (found: {sorted(archive.files)})")
-        arr = archive["data"]
-        labels = None
-        if "labels" in archive.files:
-            raw = archive["labels"]
-            if raw.ndim != 1:
-                raise _BadFile(f"'labels' must be 1-D, got shape {raw.shape}")
-            if raw.dtype.kind in "iu":
-                labels = [str(int(v)) for v in raw]
-            elif raw.dtype.kind == "U":
-                labels = [str(v) for v in raw]
-            elif raw.dtype.kind == "S":
+    try:
+        members = read_npz(path, required=("data",), optional=("labels",), what=None)
+    except ValueError as exc:
+        raise _BadFile(str(exc)) from None
+    arr = members["data"]
+    labels = None
+    if "labels" in members:
+        raw = members["labels"]
+        if raw.ndim != 1:
+            raise _BadFile(f"'labels' must be 1-D, got shape {raw.shape}")
+        if raw.dtype.kind in "iu":
+            labels = [str(int(v)) for v in raw]
+        elif raw.dtype.kind == "U":
+            labels = [str(v) for v in raw]
+        elif raw.dtype.kind == "S":
+            try:
                 labels = [bytes(v).decode("utf-8") for v in raw]
-            else:
-                raise _BadFile(f"'labels' must hold strings or integers, got dtype {raw.dtype}")
+            except UnicodeDecodeError as exc:
+                raise _BadFile(f"'labels' are not UTF-8 text ({exc})") from None
+        else:
+            raise _BadFile(f"'labels' must hold strings or integers, got dtype {raw.dtype}")
     return arr, labels
 
 
@@ -261,13 +366,42 @@ def _read_csv(path: str, **_) -> Tuple[np.ndarray, Optional[List[str]]]:
 # ----------------------------------------------------------------------------------------------
 # .pk / .pkl: a restricted unpickler
 # ----------------------------------------------------------------------------------------------
-def _numpy_internals() -> Tuple[Callable, Callable, Callable]:
-    """NumPy's ``_reconstruct``, ``scalar`` and ``_frombuffer``, under NumPy 2.x or 1.x."""
-    try:  # NumPy >= 2: numpy._core (numpy.core is a deprecated alias)
-        from numpy._core import multiarray, numeric
-    except ImportError:  # NumPy 1.x
-        from numpy.core import multiarray, numeric  # type: ignore[no-redef]
-    return multiarray._reconstruct, multiarray.scalar, numeric._frombuffer
+# A pickle of an array is a little program: "call numpy's _reconstruct, then give the result a
+# state (shape, dtype, raw bytes)", or in protocol 5 "call _frombuffer(bytes, dtype, shape)".
+# Here nothing of NumPy is called while the pickle runs: the allowed names are stand-ins that
+# only record their arguments, and the array is built afterwards, by this module, from the
+# recorded pieces, once they have been checked: a plain dtype of a known kind, a shape of
+# non-negative integers, and raw bytes from the file whose length is exactly the shape's size.
+# So a pickle cannot allocate more than it holds (``ndarray((1024, 1024, 128))`` would be 1 GiB
+# of uninitialised memory from 40 bytes), nor build an object array, nor call anything.
+class _Recorded:
+    """What a stand-in was called with (``args``) and given by BUILD (``state``)."""
+
+    def __init__(self, kind: str, args: tuple):
+        self.kind, self.args, self.state = kind, args, None
+
+    def __setstate__(self, state):
+        if self.state is not None:
+            raise _BadFile(f"the pickle sets the state of a {self.kind} twice")
+        self.state = state
+
+
+def _stand_in(kind: str) -> Callable:
+    def record(*args):
+        return _Recorded(kind, args)
+    record.__qualname__ = record.__name__ = kind
+    return record
+
+
+class _NdarrayClass:
+    """Stands for ``numpy.ndarray``, which NumPy's pickles only pass to ``_reconstruct``."""
+
+    def __call__(self, *args, **kwargs):
+        raise _BadFile("the pickle calls numpy.ndarray(...) itself, which makes an array whose "
+                       "content is not in the file (uninitialised memory): refused")
+
+
+_NDARRAY = _NdarrayClass()
 
 
 def _latin1_encode(text, encoding="utf-8", errors="strict"):
@@ -279,24 +413,23 @@ def _latin1_encode(text, encoding="utf-8", errors="strict"):
 
 
 def _allowed_globals() -> Dict[Tuple[str, str], object]:
-    reconstruct, scalar, frombuffer = _numpy_internals()
     allowed: Dict[Tuple[str, str], object] = {
-        ("numpy", "ndarray"): np.ndarray,
-        ("numpy", "dtype"): np.dtype,
+        ("numpy", "ndarray"): _NDARRAY,
+        ("numpy", "dtype"): _stand_in("dtype"),
         ("_codecs", "encode"): _latin1_encode,
     }
     for core in ("numpy.core", "numpy._core"):           # written by NumPy 1.x / 2.x
-        allowed[(core + ".multiarray", "_reconstruct")] = reconstruct
-        allowed[(core + ".multiarray", "scalar")] = scalar
-        allowed[(core + ".numeric", "_frombuffer")] = frombuffer   # protocol 5
+        allowed[(core + ".multiarray", "_reconstruct")] = _stand_in("_reconstruct")
+        allowed[(core + ".multiarray", "scalar")] = _stand_in("scalar")
+        allowed[(core + ".numeric", "_frombuffer")] = _stand_in("_frombuffer")   # protocol 5
     return allowed
 
 
 class _ArrayOnlyUnpickler(pickle.Unpickler):
-    """An unpickler that can rebuild NumPy arrays and nothing else.
+    """An unpickler that can describe NumPy arrays and nothing else.
 
     ``find_class`` is where ``pickle`` turns a name in the file into a Python object (a class
-    to build or a function to call); here it only hands out the NumPy pieces of
+    to build or a function to call); here it only hands out the stand-ins of
     :func:`_allowed_globals` and refuses every other name before anything is called.
     """
 
@@ -315,6 +448,75 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
         raise _BadFile("the pickle uses persistent ids, which are refused")
 
 
+def _build_dtype(rec) -> np.dtype:
+    """The dtype a recorded ``dtype(spec, align, copy)`` (and its BUILD state) describes."""
+    if not isinstance(rec, _Recorded) or rec.kind != "dtype":
+        raise _BadFile("the pickle's array has no valid dtype")
+    spec = rec.args[0] if rec.args else None
+    if not isinstance(spec, str) or not spec[:1].isalpha() or not spec[1:].isdigit() and spec[1:]:
+        raise _BadFile(f"the pickle's array has an unsupported dtype {spec!r:.40}")
+    try:
+        dtype = np.dtype(spec)
+    except TypeError:
+        raise _BadFile(f"the pickle's array has an unknown dtype {spec!r:.40}") from None
+    state = rec.state
+    if state is not None:
+        if not isinstance(state, tuple) or len(state) < 2:
+            raise _BadFile("the pickle's dtype has a malformed state")
+        if any(v is not None for v in state[2:5]):
+            raise _BadFile("the pickle's array has a structured or sub-array dtype, which is refused")
+        if state[1] in ("<", ">"):
+            dtype = dtype.newbyteorder(state[1])
+    return dtype
+
+
+def _raw_bytes(data, what: str) -> bytes:
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    raise _BadFile(f"the pickle's {what} holds a {type(data).__name__}, not raw bytes")
+
+
+def _build_array(obj) -> np.ndarray:
+    """The array a recorded pickle describes, made from the file's bytes only (see above)."""
+    if not isinstance(obj, _Recorded):
+        raise _BadFile(f"the pickle holds a {type(obj).__name__}, not a NumPy array")
+    if obj.kind == "scalar":
+        try:
+            kind = _build_dtype(obj.args[0])
+        except (_BadFile, IndexError):
+            kind = "unknown dtype"
+        raise _BadFile(f"the pickle holds a NumPy scalar ({kind}), not an array")
+    if obj.kind == "_frombuffer":                                   # protocol 5
+        if len(obj.args) != 4:
+            raise _BadFile("the pickle calls _frombuffer with the wrong arguments")
+        data, rec, shape, order = obj.args
+        fortran = order == "F"
+    elif obj.kind == "_reconstruct":
+        if obj.args[:1] != (_NDARRAY,) or obj.args[1:] != ((0,), b"b"):
+            raise _BadFile("the pickle calls _reconstruct with other arguments than NumPy writes "
+                           "(it would allocate memory whose content is not in the file)")
+        state = obj.state
+        if not isinstance(state, tuple) or len(state) != 5:
+            raise _BadFile("the pickle's array has a missing or malformed state")
+        _, shape, rec, fortran, data = state
+    else:
+        raise _BadFile(f"the pickle holds a {obj.kind} result, not a NumPy array")
+    dtype = _build_dtype(rec)
+    if dtype.kind not in "biufcUS":
+        raise _BadFile(f"the array has dtype {dtype}, expected real numbers (float or int)")
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise _BadFile(f"the pickle's array has a malformed shape {shape!r:.60}")
+    raw = _raw_bytes(data, "array")
+    count = 1
+    for n in shape:
+        count *= n                                           # Python ints: no overflow
+    if count * dtype.itemsize != len(raw):
+        raise _BadFile(f"the pickle's array claims shape {shape} of {dtype} ({count * dtype.itemsize} "
+                       f"bytes) but holds {len(raw)} bytes of data")
+    flat = np.frombuffer(raw, dtype=dtype, count=count)
+    return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+
+
 def _read_pickle(path: str, **_) -> Tuple[np.ndarray, None]:
     with open(path, "rb") as handle:
         raw = handle.read()
@@ -324,9 +526,11 @@ def _read_pickle(path: str, **_) -> Tuple[np.ndarray, None]:
         raise
     except (pickle.UnpicklingError, EOFError) as exc:
         raise _BadFile(f"is not a valid or complete pickle ({type(exc).__name__}: {exc})") from None
-    if type(obj) is not np.ndarray:
+    except Exception as exc:            # e.g. NEWOBJ on a stand-in, a stand-in given bad arguments
+        raise _BadFile(f"is not a pickle of a NumPy array ({type(exc).__name__}: {exc})") from None
+    if isinstance(obj, np.ndarray) or not isinstance(obj, _Recorded):
         raise _BadFile(f"the pickle holds a {type(obj).__name__}, not a NumPy array")
-    return obj, None
+    return _build_array(obj), None
 
 
 # ----------------------------------------------------------------------------------------------

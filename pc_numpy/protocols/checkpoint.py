@@ -9,20 +9,24 @@ The file holds plain arrays only (``np.load(..., allow_pickle=False)`` reads it 
     data_fingerprint ()  unicode, SHA-256 of the training data
     format ()   unicode, "pc-rnn-hc-a/1"
 
-Every key, shape and dtype is checked on load; a corrupted, truncated or foreign file gets a
-``ValueError`` that names the file.
+Every key, shape and dtype is checked on load (the archive through
+``pc_numpy.data.loaders.read_npz``: exact member names, every CRC, headers that match their
+data); a corrupted, truncated or foreign file gets a ``ValueError`` that names the file and the
+member.  A file that is sound but holds NaN or inf (saved from a diverged model) gets
+``NumericalError`` (also a ``ValueError``), naming the file and the array.
 """
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .._checks import NumericalError
+from ..data.loaders import read_npz
 from ..params import Params
 from ..tools.files import atomic_write
-from .model import Model, check_model
+from .model import Model, check_model, check_unique_labels
 
 FORMAT = "pc-rnn-hc-a/1"
 _FLOAT_KEYS = {"w_o": ("O", "S"), "b_o": ("O",), "w_c": ("S", "C"), "w_r": ("S", "S"),
@@ -52,18 +56,10 @@ def load_model(path) -> Model:
         raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
     if not path.is_file():
         raise ValueError(f"checkpoint {str(path)!r} is not a regular file")
-    try:
-        f = np.load(path, allow_pickle=False)
-        if not isinstance(f, np.lib.npyio.NpzFile):      # a bare .npy array has no context manager
-            raise ValueError("not an .npz archive (a single .npy array)")
-        with f:
-            keys = set(f.files)
-            if keys != _KEYS:
-                missing, extra = sorted(_KEYS - keys), sorted(keys - _KEYS)
-                raise ValueError(f"unexpected keys (missing {missing}, unexpected {extra})")
-            arrays = {k: f[k] for k in _KEYS}
-    except (OSError, EOFError, zipfile.BadZipFile, ValueError, KeyError) as exc:
-        raise ValueError(f"checkpoint {str(path)!r} cannot be read: {exc}") from None
+    arrays = read_npz(path, required=sorted(_KEYS), what="checkpoint")
+    if arrays["format"].dtype.kind != "U" or arrays["format"].shape != ():
+        raise ValueError(f"checkpoint {str(path)!r}: format must be a string, got dtype "
+                         f"{arrays['format'].dtype} shape {arrays['format'].shape}")
     if str(arrays["format"]) != FORMAT:
         raise ValueError(f"checkpoint {str(path)!r} has format {str(arrays['format'])!r}, expected {FORMAT!r}")
     dims: dict = {}
@@ -78,12 +74,20 @@ def load_model(path) -> Model:
                 raise ValueError(f"checkpoint {str(path)!r}: {key} has shape {a.shape}, "
                                  f"inconsistent with {sym} = {dims[sym]} (from {dims['_src_' + sym]})")
             dims.setdefault("_src_" + sym, key)
-        if a.size == 0 or not np.isfinite(a).all():
-            raise ValueError(f"checkpoint {str(path)!r}: {key} is empty or not finite")
+        if a.size == 0:
+            raise ValueError(f"checkpoint {str(path)!r}: {key} is empty")
+        if not np.isfinite(a).all():
+            raise NumericalError(f"checkpoint {str(path)!r}: {key} holds NaN or inf (saved from a "
+                                 f"model that diverged?); it cannot be used", function="load_model",
+                                 quantity=key)
     labels, fp = arrays["labels"], arrays["data_fingerprint"]
     if labels.dtype.kind != "U" or labels.shape != (dims["P"],):
         raise ValueError(f"checkpoint {str(path)!r}: labels must be {dims['P']} strings, "
                          f"got dtype {labels.dtype} shape {labels.shape}")
+    try:
+        check_unique_labels([str(v) for v in labels], "labels")
+    except ValueError as exc:
+        raise ValueError(f"checkpoint {str(path)!r}: {exc}") from None
     if fp.dtype.kind != "U" or fp.shape != ():
         raise ValueError(f"checkpoint {str(path)!r}: data_fingerprint must be a string")
     if float(arrays["tau"]) < 1:

@@ -62,8 +62,25 @@ def check_data(data, name: str = "data") -> np.ndarray:
     return as_float_array(name, data, (None, None, None))
 
 
+def check_unique_labels(labels, name: str = "labels") -> None:
+    """Labels name memories, one each: a label used twice would make the memories it names
+    indistinguishable in every per-label result (``summary.json``, the figures, the mapping of
+    variants to memories), one silently overwriting the other.  So duplicates are refused,
+    everywhere a set of labels enters (``train``, ``check_model``, ``load_model``), naming them."""
+    seen: dict = {}
+    for i, label in enumerate(labels):
+        seen.setdefault(label, []).append(i)
+    repeated = {lab: where for lab, where in seen.items() if len(where) > 1}
+    if repeated:
+        shown = "; ".join(f"{lab!r} at {where[:6]}{'...' if len(where) > 6 else ''}"
+                          for lab, where in list(repeated.items())[:5])
+        raise ValueError(f"{name} must be unique (each names one memory), but {len(repeated)} "
+                         f"label(s) repeat: {shown}; give every sequence its own label")
+
+
 def check_labels(labels, n: int) -> tuple:
-    """``labels``: ``None`` (then ``'0', '1', ...``) or ``n`` strings (ints are converted)."""
+    """``labels``: ``None`` (then ``'0', '1', ...``) or ``n`` distinct strings (ints are
+    converted; ``1`` and ``'1'`` are the same label).  Duplicates are refused (``check_unique_labels``)."""
     if labels is None:
         return tuple(str(i) for i in range(n))
     if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)):
@@ -73,7 +90,9 @@ def check_labels(labels, n: int) -> tuple:
     bad = [v for v in labels if isinstance(v, (bool, np.bool_)) or not isinstance(v, (str, numbers.Integral))]
     if bad:
         raise TypeError(f"labels must be strings or integers, got {type(bad[0]).__name__} {bad[0]!r:.40}")
-    return tuple(str(v) for v in labels)
+    labels = tuple(str(v) for v in labels)
+    check_unique_labels(labels)
+    return labels
 
 
 def check_model(model) -> Model:
@@ -91,6 +110,7 @@ def check_model(model) -> Model:
     if isinstance(labels, (str, bytes)) or not isinstance(labels, (tuple, list)) or len(labels) != P \
             or not all(isinstance(v, str) for v in labels):
         raise ValueError(f"model.labels must be {P} strings (one per memory), got {labels!r:.80}")
+    check_unique_labels(labels, "model.labels")
     if not isinstance(model.data_fingerprint, str):
         raise TypeError(f"model.data_fingerprint must be a str, got {type(model.data_fingerprint).__name__}")
     return Model(params, mus, h0, tau, tuple(labels), model.data_fingerprint)

@@ -26,7 +26,7 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar, check_rng
+from .._checks import NumericalError, as_float_array, as_scalar, check_memory, check_rng, likely_culprits
 from ..rollout import check_rates
 from ..tools.progress import Progress
 from .model import Model, check_data, check_model, rollout_of
@@ -96,6 +96,32 @@ def nearest_memory(c: np.ndarray, mus: np.ndarray, *, check: bool = True) -> np.
     return np.einsum("bpc,bpc->bp", diff, diff).argmin(axis=1)                            # (B,)
 
 
+def retrieval_bytes(N: int, T: int, O: int, S: int, C: int, P: int, R: int, K: int) -> int:
+    """An upper estimate of the bytes one ``retrieve`` call allocates (float64), ``B = N * R``:
+    the targets repeated ``T*B*O``, two traces ``2*T*B*(2O + 3S + C)``, the noise ``T*B*C``, the
+    path of ``c`` and what ``summarise`` computes from it ``2*(K+1)*B*C + 3*K*B``, ``B*P*C``."""
+    B = N * R
+    return 8 * (T * B * (O + 2 * (2 * O + 3 * S + C) + C) + 2 * (K + 1) * B * C + 3 * K * B
+                + B * P * C + P * P)
+
+
+def check_retrieval_memory(N: int, T: int, O: int, S: int, C: int, *, P: int, restarts: int,
+                           trials: int) -> None:
+    """``TooLarge`` (naming ``trials``, ``restarts`` and the number of targets) if a retrieval of
+    these sizes would not fit in ``memory_budget()``: checked before the first trial."""
+    R = as_scalar("restarts", restarts, low=1, integer=True)
+    K = as_scalar("trials", trials, low=1, integer=True)
+    check_memory("retrieve", retrieval_bytes(N, T, O, S, C, P, R, K),
+                 dict(trials=K, restarts=R, targets=f"{N} sequences of {T} steps"))
+
+
+def culprits(model: Model, targets: np.ndarray, rates: dict) -> list:
+    """The arguments most likely to blame when retrieval overflows (``likely_culprits``): the
+    targets, ``sigma_c``, the model (a checkpoint whose values are huge), the rates."""
+    return likely_culprits(targets=targets, model=(*model.params, model.mus, model.h0),
+                           **{k: v for k, v in rates.items() if k != "tau"})
+
+
 def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials, radius, rates):
     """Shared by both backends: returns ``(targets (N, T, O), target_ids (N,), R, K, radius, rates)``."""
     P, C = model.mus.shape
@@ -129,7 +155,34 @@ def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials,
     for key in ("alpha_x", "alpha_h"):
         if rates[key] == 0:
             raise ValueError(f"{key} must be > 0 for retrieval (with {key} = 0 the causes never move)")
+    check_retrieval_memory(N, targets.shape[1], O, S, C, P=P, restarts=R, trials=K)
     return targets, target_ids, R, K, radius, rates
+
+
+def check_trial(k: int, results: dict, model: Model, targets: np.ndarray, rates: dict,
+                error: Optional[NumericalError] = None) -> None:
+    """The check after every trial of ``retrieve`` (both backends): raise ``NumericalError``
+    naming the trial, the quantity, the time step and the likely culprits (``targets``,
+    ``sigma_c``, the model...) if a rollout overflowed (``error``, from the rollout's own check)
+    or any of ``results`` (name -> NumPy array of the trial) holds NaN or inf."""
+    blame = culprits(model, targets, rates)
+    if error is not None:
+        where = f" at time step {error.step}" if error.step is not None else ""
+        raise NumericalError(f"retrieve: trial {k}: {error.quantity or 'a value'} of the "
+                             f"{error.function or 'rollout'} overflowed to NaN or inf{where}; the "
+                             f"likely culprit: {', '.join(blame)}",
+                             function="retrieve", quantity=error.quantity, step=k,
+                             culprits=[b.split(' ')[0].split('=')[0] for b in blame])
+    for quantity, array in results.items():
+        if not np.isfinite(array).all():
+            step = ""
+            if array.ndim >= 2:
+                bad = ~np.isfinite(array).reshape(array.shape[0], -1).any(axis=1)
+                step = f" at time step {int(np.argmax(bad))}"
+            raise NumericalError(f"retrieve: trial {k}: {quantity} overflowed to NaN or inf{step}; "
+                                 f"the likely culprit: {', '.join(blame)}",
+                                 function="retrieve", quantity=quantity, step=k,
+                                 culprits=[b.split(' ')[0].split('=')[0] for b in blame])
 
 
 def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds, *,
@@ -193,7 +246,9 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
                      ``numpy.random.default_rng(seed)``
         progress   : True (a line on stderr about once a second), False, or a callable
 
-    Returns a ``RetrievalResult``.
+    Returns a ``RetrievalResult``.  Raises ``TooLarge`` before the first trial if the run would
+    not fit in memory, and ``NumericalError`` naming the trial and the likely culprit (``targets``,
+    ``sigma_c``, the model) if the numbers overflow to NaN or inf.
     """
     model = check_model(model)
     targets, target_ids, R, K, radius, rates = check_retrieval_args(
@@ -215,11 +270,19 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     report = Progress("retrieve", K, progress)
     t0 = time.perf_counter()
     for k in range(K):
-        trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, observed=observed,
-                        **rates)                                                          # inference
-        c = trace.c[-1].copy()                                                            # (B, C)
-        gen = rollout(model.params, x, c, model.h0, tau=rates["tau"], observed=observed)  # generation
-        generation_error[k] = mean_observed_error(gen.error, observed)                    # (B,)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):            # check_trial, by name
+                trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, observed=observed,
+                                **rates)                                                  # inference
+                check_trial(k, dict(c=trace.c), model, targets, rates)
+                c = trace.c[-1].copy()                                                    # (B, C)
+                gen = rollout(model.params, x, c, model.h0, tau=rates["tau"], observed=observed)  # generation
+                generation_error[k] = mean_observed_error(gen.error, observed)            # (B,)
+                check_trial(k, dict(generation_error=generation_error[k]), model, targets, rates)
+        except NumericalError as exc:
+            if exc.function == "retrieve":
+                raise
+            check_trial(k, {}, model, targets, rates, error=exc)
         c_path[k + 1] = c
         report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")
     seconds = time.perf_counter() - t0

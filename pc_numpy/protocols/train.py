@@ -13,10 +13,11 @@ import time
 
 import numpy as np
 
-from .._checks import as_scalar
+from .._checks import NumericalError, as_scalar, check_memory
 from ..adam import Adam
 from ..bptt import loss_and_grads
 from ..params import Params, init_params
+from ..tools.files import check_writable
 from ..tools.progress import Progress
 from .checkpoint import save_model
 from .model import Model, TrainResult, TrainingDiverged, check_data, check_labels, fingerprint
@@ -43,8 +44,28 @@ def initial_values(n_sequences: int, output_dim: int, *, states_dim: int, causes
     return dict(params._asdict(), c0=c0, h0=h0)
 
 
-def check_training_args(*, states_dim, causes_dim, tau, iterations, lr, weight_decay, seed):
-    """Check the hyper-parameters of ``train`` (shared by both backends)."""
+def training_bytes(N: int, T: int, O: int, S: int, C: int, iterations: int) -> int:
+    """An upper estimate of the bytes one ``train`` call allocates (float64): the traces and
+    backward arrays of one iteration, ``T*N*(3O + 6S + C)`` and ``T*S*S``, four copies of the
+    parameters and ``c0`` (values, gradients, Adam's two moments), the losses."""
+    return 8 * (T * N * (3 * O + 6 * S + C) + T * S * S
+                + 4 * (O * S + O + S * C + S * S + 2 * S + N * C) + iterations)
+
+
+def check_training_args(*, states_dim, causes_dim, tau, iterations, lr, weight_decay, seed,
+                        data_shape=None):
+    """Check the hyper-parameters of ``train`` (shared by both backends); with ``data_shape``
+    ``(N, T, O)`` also check that the run fits in ``memory_budget()`` before it starts."""
+    hp = _check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
+                              iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed)
+    if data_shape is not None:
+        N, T, O = data_shape
+        check_memory("train", training_bytes(N, T, O, hp["states_dim"], hp["causes_dim"], hp["iterations"]),
+                     dict(states_dim=hp["states_dim"], iterations=hp["iterations"], data=f"{N}x{T}x{O}"))
+    return hp
+
+
+def _check_training_args(*, states_dim, causes_dim, tau, iterations, lr, weight_decay, seed):
     return dict(
         states_dim=as_scalar("states_dim", states_dim, low=1, integer=True),
         causes_dim=as_scalar("causes_dim", causes_dim, low=1, integer=True),
@@ -52,7 +73,7 @@ def check_training_args(*, states_dim, causes_dim, tau, iterations, lr, weight_d
         iterations=as_scalar("iterations", iterations, low=1, integer=True),
         lr=as_scalar("lr", lr, low=0, low_inclusive=False),
         weight_decay=as_scalar("weight_decay", weight_decay, low=0),
-        seed=as_scalar("seed", seed, low=0, integer=True),
+        seed=as_scalar("seed", seed, low=0, integer=True),    # default_rng takes any; <= 2**63 - 1
     )
 
 
@@ -70,6 +91,7 @@ def check_run_args(*, learn_h0, checkpoint_path, checkpoint_every):
         if os.path.isdir(checkpoint_path):
             raise ValueError(f"checkpoint_path {os.fspath(checkpoint_path)!r} is a folder; "
                              f"give a file name (e.g. model.npz)")
+        check_writable(checkpoint_path, "checkpoint_path")
     return bool(learn_h0), checkpoint_path, every
 
 
@@ -83,6 +105,24 @@ def diverged(iteration: int, what: str, lr: float) -> TrainingDiverged:
     return TrainingDiverged(
         f"training diverged at iteration {iteration}: {what} is NaN or inf; "
         f"try a lower learning rate (lr={lr:g}, e.g. lr={lr / 3:.3g})")
+
+
+def check_update(iteration: int, arrays: dict, *, lr: float, weight_decay: float,
+                 is_finite=lambda a: bool(np.isfinite(a).all())) -> None:
+    """The check after every update of ``train`` (both backends): every value and every part of
+    the optimizer's state in ``arrays`` (name -> array, e.g. ``"w_o"``, ``"Adam's second moment
+    of w_o"``) must be finite, else ``TrainingDiverged`` naming the iteration, the array and the
+    likely culprit (``weight_decay`` when only the moments overflowed, else ``lr``)."""
+    for name, array in arrays.items():
+        if not is_finite(array):
+            if "moment" in name:
+                hint = (f"weight_decay={weight_decay:g} times the parameters, or the gradients, "
+                        f"overflowed; try a smaller weight_decay (e.g. 1e-4)" if weight_decay > 1
+                        else f"the gradients overflowed; try a lower learning rate (lr={lr:g})")
+            else:
+                hint = f"try a lower learning rate (lr={lr:g}, e.g. lr={lr / 3:.3g})"
+            raise TrainingDiverged(f"training diverged at iteration {iteration}: after the update "
+                                   f"{name} is NaN or inf; {hint}")
 
 
 def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: int = 2,
@@ -112,7 +152,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
 
     Returns ``TrainResult(model, losses, seconds)``; ``model.mus`` are the learned ``c0`` rows.
     Raises ``TrainingDiverged`` (a ``ValueError``) naming the iteration if the loss or a gradient
-    becomes NaN or inf.
+    becomes NaN or inf, or, checked after every update (``check_update``), a value or Adam's
+    state; ``TooLarge`` before the first iteration if the run would not fit in memory.
     """
     if keep not in ("last", "best"):
         raise ValueError(f"keep must be 'last' or 'best', got {keep!r}")
@@ -120,7 +161,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     N, T, O = data.shape
     labels = check_labels(labels, N)
     hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
-                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed)
+                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed,
+                             data_shape=data.shape)
     learn_h0, checkpoint_path, checkpoint_every = check_run_args(
         learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
     x = np.ascontiguousarray(data.transpose(1, 0, 2))                                     # (T, N, O)
@@ -144,8 +186,12 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     for i in range(hp["iterations"]):
         v = opt.values
         params = Params(*(v[k] for k in PARAM_NAMES))
-        with np.errstate(over="ignore", invalid="ignore"):          # checked just below, by name
-            loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0, tau=hp["tau"])
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):      # checked just below, by name
+                loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0,
+                                             tau=hp["tau"])
+        except NumericalError as exc:
+            raise diverged(i, f"{exc.quantity or 'a value'} of the forward or backward pass", hp["lr"]) from None
         if not np.isfinite(loss):
             raise diverged(i, "the loss", hp["lr"])
         grads = grads._asdict()
@@ -155,7 +201,11 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         if keep == "best" and (best is None or loss < best[0]):
             m = current_model()                          # the values this loss was measured on
             best = (loss, m._replace(params=Params(*(a.copy() for a in m.params))))
-        opt.step({k: grads[k] for k in trainable})
+        with np.errstate(over="ignore", invalid="ignore"):          # checked just below, by name
+            opt.step({k: grads[k] for k in trainable})
+        check_update(i, {**opt.values, **{f"Adam's first moment of {k}": m for k, m in opt.m.items()},
+                         **{f"Adam's second moment of {k}": m for k, m in opt.v.items()}},
+                     lr=hp["lr"], weight_decay=hp["weight_decay"])
         if checkpoint_path is not None and (i + 1) % checkpoint_every == 0 and i + 1 < hp["iterations"]:
             _save_if_finite(checkpoint_path, current_model(), i + 1, hp["lr"])
         report.update(i + 1, f"loss {loss:.5f}")

@@ -16,13 +16,13 @@ import time
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar
+from .._checks import NumericalError, as_float_array, as_scalar, check_memory
 from ..local import apply_local_update, free_energy, local_deltas
 from ..params import Params
 from ..rollout import rollout
 from ..tools.progress import Progress
 from .model import Model, TrainResult, TrainingDiverged, check_data, check_labels, fingerprint
-from .train import PARAM_NAMES, initial_values
+from .train import PARAM_NAMES, initial_values, training_bytes
 
 
 def check_local_args(*, states_dim, tau, alpha_x, alpha_h, lr_o, lr_h, lr_c, iterations, seed) -> dict:
@@ -102,6 +102,8 @@ def train_local(data: np.ndarray, labels=None, *, causes=None, states_dim: int =
     causes = check_causes(causes, N)                                                      # (N, C)
     hp = check_local_args(states_dim=states_dim, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h,
                           lr_o=lr_o, lr_h=lr_h, lr_c=lr_c, iterations=iterations, seed=seed)
+    check_memory("train_local", 2 * training_bytes(N, T, O, hp["states_dim"], causes.shape[1], hp["iterations"]),
+                 dict(states_dim=hp["states_dim"], iterations=hp["iterations"], data=f"{N}x{T}x{O}"))
     x = np.ascontiguousarray(data.transpose(1, 0, 2))                                     # (T, N, O)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=causes.shape[1],
                            rng=np.random.default_rng(hp["seed"]))
@@ -115,9 +117,12 @@ def train_local(data: np.ndarray, labels=None, *, causes=None, states_dim: int =
     t0 = time.perf_counter()
     for i in range(hp["iterations"]):
         with np.errstate(over="ignore", invalid="ignore"):          # checked just below, by name
-            trace = rollout(params, x, causes, h0, tau=hp["tau"], alpha_x=hp["alpha_x"],
-                            alpha_h=hp["alpha_h"])                                        # inference
-            generated = rollout(params, x, causes, h0, tau=hp["tau"])                    # generation
+            try:                                         # the rollouts check their own results
+                trace = rollout(params, x, causes, h0, tau=hp["tau"], alpha_x=hp["alpha_x"],
+                                alpha_h=hp["alpha_h"])                                    # inference
+                generated = rollout(params, x, causes, h0, tau=hp["tau"])                # generation
+            except NumericalError as exc:
+                raise _diverged(i, f"{exc.quantity} of the rollout", hp) from None
             losses[i] = np.mean(generated.error ** 2)
             energies[i] = free_energy(trace, alpha_x=hp["alpha_x"], alpha_h=hp["alpha_h"], check=False)
             if not (np.isfinite(losses[i]) and np.isfinite(energies[i])):

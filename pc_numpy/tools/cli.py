@@ -8,20 +8,29 @@
     python -m pc_numpy study --seeds 0-9 --out runs/study   # distributions over seeds (cli_study)
 
 Every run writes ``OUT/summary.json`` and its figures.  Bad arguments get a usage message and
-exit code 2; a training run that diverges exits with code 1 and says why.
+exit code 2: unusable values, files that cannot be read, output paths that cannot be written,
+and sizes that would not fit in memory are all found before any training or retrieval starts.
+A run whose numbers overflow (a training run that diverges, a checkpoint whose values are not
+finite or blow up in retrieval) exits with code 1 and says where.  Two runs sharing ``--out`` run
+one after the other (a lock on the folder); ``summary.json`` records the SHA-256 of the
+``model.npz`` it describes.  ``SIGTERM`` removes the temporary files of a run before it exits.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import numpy as np
 
-from .files import atomic_write
+from .._checks import MAX_INT, NumericalError, TooLarge
+from .files import (atomic_write, check_writable, display, exclusive_folder, printable,
+                    remove_temporaries_on_sigterm)
 
 
 class UsageError(Exception):
@@ -35,6 +44,8 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    if value > MAX_INT:
+        raise argparse.ArgumentTypeError(f"expected a positive integer <= 2**63 - 1, got {len(str(value))} digits")
     return value
 
 
@@ -45,6 +56,9 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    if value > MAX_INT:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer <= 2**63 - 1, got "
+                                         f"{len(str(value))} digits")
     return value
 
 
@@ -134,7 +148,7 @@ def _load_data(args):
             data, labels = load_trajectories(args.data)
         except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
             raise UsageError(f"--data: {exc}") from None
-        source = str(args.data)
+        source = display(args.data)
     return np.asarray(data, dtype=np.float64), (list(labels) if labels is not None else None), source
 
 
@@ -168,7 +182,73 @@ def _write_json(path: Path, obj) -> None:
 
 
 def _say(args, text: str) -> None:
-    print(text, flush=True)
+    print(printable(text), flush=True)
+
+
+FIGURES = dict(train=("training_loss.png", "generations.png", "hidden_causes.png"),
+               retrieve=("retrieval_curves.png", "confusion.png", "retrieval_paths.png"))
+
+
+def _outputs(command: str) -> List[str]:
+    """The files a command writes in OUT (summary.json last)."""
+    names = []
+    if command in ("demo", "train"):
+        names += ["model.npz", *FIGURES["train"]]
+    if command in ("demo", "retrieve"):
+        names += list(FIGURES["retrieve"])
+    return names + ["summary.json"]
+
+
+def _preflight(args, data, labels, out: Path, model=None) -> None:
+    """Everything that can be checked before the long work: every output path, the training
+    hyper-parameters and the memory training and retrieval will need.  UsageError if not."""
+    for name in _outputs(args.command):
+        try:
+            check_writable(out / name, "--out")
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
+    N, T, O = data.shape
+    if args.command in ("demo", "train"):
+        from ..protocols.model import check_labels
+        try:
+            check_labels(labels, N)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"--data: {exc}") from None
+    try:
+        if args.command in ("demo", "train"):
+            from ..protocols.train import check_training_args
+            check_training_args(states_dim=args.states, causes_dim=args.causes, tau=args.tau,
+                                iterations=args.iterations, lr=args.lr, weight_decay=1e-4,
+                                seed=args.seed, data_shape=data.shape)
+        if args.command in ("demo", "retrieve"):
+            from ..protocols.retrieval import check_retrieval_memory
+            from ..data.letters import LABELS
+            n_targets = len(LABELS) * args.variants if getattr(args, "variants", None) else N
+            if model is None:
+                S, C, P = args.states, args.causes, N
+            else:
+                S, (P, C) = model.params.w_r.shape[0], model.mus.shape
+            check_retrieval_memory(n_targets, T, O, S, C, P=P, restarts=args.restarts,
+                                   trials=args.trials)
+    except (TooLarge, ValueError) as exc:
+        raise UsageError(_as_flags(str(exc))) from None
+
+
+_FLAGS = dict(states_dim="--states", causes_dim="--causes", iterations="--iterations",
+              trials="--trials", restarts="--restarts", seed="--seed", tau="--tau", lr="--lr")
+
+
+def _as_flags(message: str) -> str:
+    """An API message in the command line's words: ``states_dim`` -> ``--states``..."""
+    return re.sub(r"(?<![\w-])(" + "|".join(_FLAGS) + r")\b", lambda m: _FLAGS[m.group(1)], message)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def run_train(args, data, labels, source, out: Path) -> dict:
@@ -189,10 +269,11 @@ def run_train(args, data, labels, source, out: Path) -> dict:
     if model.mus.shape[1] >= 2:
         figures.append(plots.plot_causes(model.mus, model.labels, out / "hidden_causes.png"))
     _say(args, f"final loss {result.losses[-1]:.5f} after {args.iterations} iterations "
-               f"in {result.seconds:.1f} s; checkpoint {out / 'model.npz'}")
+               f"in {result.seconds:.1f} s; checkpoint {display(out / 'model.npz')}")
     return dict(final_loss=float(result.losses[-1]), train_seconds=result.seconds,
                 iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
-                tau=args.tau, lr=args.lr, checkpoint=str(out / "model.npz"),
+                tau=args.tau, lr=args.lr, checkpoint=display(out / "model.npz"),
+                checkpoint_sha256=_sha256(out / "model.npz"),
                 figures=[os.path.basename(f) for f in figures]), model
 
 
@@ -223,6 +304,9 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
         result = backend.retrieve(model, targets, target_ids, restarts=args.restarts,
                                   trials=args.trials, seed=args.seed, progress=not args.quiet,
                                   **_cue_kwargs(args))
+    except NumericalError as exc:
+        where = f"--checkpoint {display(args.checkpoint)!r}: " if getattr(args, "checkpoint", None) else ""
+        raise NumericalError(f"{where}{exc} (the model's numbers overflow on these targets)") from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     figures = [plots.plot_retrieval_curves(result, out / "retrieval_curves.png"),
@@ -248,65 +332,88 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    remove_temporaries_on_sigterm()
     try:
         if args.command == "study":
             from .cli_study import run_study_command
             return run_study_command(args)
         if args.command == "letters":
             from ..data.letters import main as letters_main
+            try:
+                check_writable(args.png, "OUT.png")
+            except (ValueError, TypeError) as exc:
+                raise UsageError(str(exc)) from None
             return letters_main([args.png] + (["--variants", str(args.variants), "--seed", str(args.seed)]
                                               if args.variants else []))
         out = Path(args.out)
         if out.exists() and not out.is_dir():
-            raise UsageError(f"--out {str(out)!r} exists and is not a folder")
+            raise UsageError(f"--out {display(out)!r} exists and is not a folder")
         if getattr(args, "variants", None) and args.data is not None:      # before any training
             raise UsageError("--variants works with the embedded letters only (drop --data)")
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UsageError(f"--out {str(out)!r} cannot be created: {exc}") from None
-        data, labels, source = _load_data(args)
-        if getattr(args, "cue_steps", None) is not None and args.cue_steps > data.shape[1]:
-            raise UsageError(f"--cue-steps {args.cue_steps} is more than the {data.shape[1]} steps "
-                             f"of the data")
-        summary = dict(command=args.command, backend=args.backend, seed=args.seed, data=source,
-                       n_sequences=int(data.shape[0]), steps=int(data.shape[1]), **_versions())
-        if args.command in ("demo", "train"):
-            info, model = run_train(args, data, labels, source, out)
-            figures = info.pop("figures")
-            summary.update(info)
-        else:
-            from ..protocols.checkpoint import load_model
-            from ..protocols.model import fingerprint
-            try:
-                model = load_model(args.checkpoint)
-            except (ValueError, FileNotFoundError) as exc:
-                raise UsageError(f"--checkpoint: {exc}") from None
-            if fingerprint(data) != model.data_fingerprint:     # --variants needs the letters' model too
-                raise UsageError(f"--checkpoint {args.checkpoint!r} was trained on other data than "
-                                 f"{source!r} (fingerprints differ); " +
-                                 ("--variants needs a model trained on the embedded letters" if args.variants
-                                  else "pass the --data it was trained on"))
-            figures = []
-            summary.update(final_loss=None, train_seconds=None, checkpoint=str(args.checkpoint))
-        if args.command in ("demo", "retrieve"):
-            info = run_retrieve(args, model, data, labels, out)
-            figures += info.pop("figures")
-            summary.update(info)
-        summary["figures"] = figures
-        _write_json(out / "summary.json", summary)
-        print(f"wrote {out / 'summary.json'} and {len(figures)} figures in {out}/")
-        return 0
+            raise UsageError(f"--out {display(out)!r} cannot be created: {exc.strerror or exc}") from None
+        with exclusive_folder(out, "--out"):
+            return _run(args, out)
     except UsageError as exc:
-        parser.error(str(exc))                                 # usage, message, exit code 2
+        parser.error(printable(str(exc)))                      # usage, message, exit code 2
+    except TooLarge as exc:                                    # a size found too late to be usage
+        parser.error(printable(str(exc)))
     except ImportError as exc:
         parser.error(f"{exc} (install the figures' extra: pip install -e '.[plot]')")
-    except ValueError as exc:                                  # e.g. TrainingDiverged
-        print(f"error: {exc}", file=sys.stderr)
+    except ValueError as exc:                                  # TrainingDiverged, NumericalError
+        print(printable(f"error: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _run(args, out: Path) -> int:
+    """One run of demo/train/retrieve, with ``out`` locked."""
+    data, labels, source = _load_data(args)
+    if getattr(args, "cue_steps", None) is not None and args.cue_steps > data.shape[1]:
+        raise UsageError(f"--cue-steps {args.cue_steps} is more than the {data.shape[1]} steps "
+                         f"of the data")
+    model = None
+    if args.command == "retrieve":
+        from ..protocols.checkpoint import load_model
+        try:
+            model = load_model(args.checkpoint)
+        except NumericalError as exc:                          # readable, but diverged: data error
+            raise NumericalError(f"--checkpoint: {exc}") from None
+        except (ValueError, FileNotFoundError, TypeError) as exc:
+            raise UsageError(f"--checkpoint: {exc}") from None
+    _preflight(args, data, labels, out, model)
+    summary = dict(command=args.command, backend=args.backend, seed=args.seed, data=source,
+                   n_sequences=int(data.shape[0]), steps=int(data.shape[1]), **_versions())
+    if args.command in ("demo", "train"):
+        try:                                   # it describes the model this run replaces
+            os.unlink(out / "summary.json")
+        except FileNotFoundError:
+            pass
+        info, model = run_train(args, data, labels, source, out)
+        figures = info.pop("figures")
+        summary.update(info)
+    else:
+        from ..protocols.model import fingerprint
+        if fingerprint(data) != model.data_fingerprint:     # --variants needs the letters' model too
+            raise UsageError(f"--checkpoint {display(args.checkpoint)!r} was trained on other data than "
+                             f"{source!r} (fingerprints differ); " +
+                             ("--variants needs a model trained on the embedded letters" if args.variants
+                              else "pass the --data it was trained on"))
+        figures = []
+        summary.update(final_loss=None, train_seconds=None, checkpoint=display(args.checkpoint),
+                       checkpoint_sha256=_sha256(Path(args.checkpoint)))
+    if args.command in ("demo", "retrieve"):
+        info = run_retrieve(args, model, data, labels, out)
+        figures += info.pop("figures")
+        summary.update(info)
+    summary["figures"] = figures
+    _write_json(out / "summary.json", summary)
+    print(printable(f"wrote {display(out / 'summary.json')} and {len(figures)} figures in {display(out)}/"))
+    return 0
 
 
 if __name__ == "__main__":

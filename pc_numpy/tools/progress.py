@@ -5,6 +5,8 @@ import sys
 import time
 from typing import Callable, Optional, TextIO, Union
 
+from .files import printable
+
 
 class Progress:
     """Prints ``what  i/n  <metric>  elapsed  left`` at most every ``interval`` seconds.
@@ -19,7 +21,8 @@ class Progress:
         self.start = self.last = time.perf_counter()
         if report is True:
             out = stream or sys.stderr
-            self.emit = lambda line: print(line, file=out, flush=True)
+            # printable: a line naming a file whose name is not UTF-8 must not crash a strict stream
+            self.emit = lambda line: print(printable(line), file=out, flush=True)
         elif report is False or report is None:
             self.emit = None
         elif callable(report):

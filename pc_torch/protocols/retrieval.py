@@ -9,7 +9,8 @@ import torch
 
 from pc_numpy._checks import as_scalar
 from pc_numpy.protocols.model import check_model
-from pc_numpy.protocols.retrieval import RetrievalResult, check_retrieval_args, summarise
+from pc_numpy._checks import NumericalError
+from pc_numpy.protocols.retrieval import RetrievalResult, check_retrieval_args, check_trial, summarise
 from pc_numpy.tools.progress import Progress
 from .._checks import check_generator
 from ..params import Params
@@ -44,10 +45,17 @@ def retrieve(model, targets, target_ids: Optional[Sequence[int]] = None, *, rest
     report = Progress("retrieve", K, progress)
     t0 = time.perf_counter()
     for k in range(K):
-        trace = rollout(params, x, c, h0, mus=mus, rng=rng, **rates)                      # inference
+        try:
+            trace = rollout(params, x, c, h0, mus=mus, rng=rng, **rates)                  # inference
+        except NumericalError as exc:
+            check_trial(k, {}, model, targets, rates, error=exc)
         c = trace.c[-1]
+        if not bool(torch.isfinite(trace.c).all()):          # the shared per-trial check, by name
+            check_trial(k, dict(c=trace.c.cpu().numpy()), model, targets, rates)
         gen = rollout(params, x, c, h0, tau=rates["tau"])                                 # generation
         generation_error[k] = torch.linalg.norm(gen.error, dim=2).mean(dim=0)
+        if not bool(torch.isfinite(generation_error[k]).all()):
+            check_trial(k, dict(generation_error=generation_error[k].cpu().numpy()), model, targets, rates)
         c_path[k + 1] = c
         if report.emit is not None:
             report.update(k + 1, f"generation error {float(generation_error[k].mean()):.4f}")

@@ -13,9 +13,10 @@ import torch
 
 from pc_numpy.params import Params as NumpyParams
 from pc_numpy.tools.progress import Progress
-from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data, check_run_args,
-                            check_labels, check_training_args, diverged, finish_training,
-                            fingerprint, initial_values)
+from pc_numpy._checks import NumericalError
+from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data,
+                                      check_labels, check_run_args, check_training_args, check_update,
+                                      diverged, finish_training, fingerprint, initial_values)
 from ..adam import Adam
 from ..bptt import loss
 from ..params import Params
@@ -35,7 +36,8 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
     N, T, O = data.shape
     labels = check_labels(labels, N)
     hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
-                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed)
+                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed,
+                             data_shape=data.shape)
     learn_h0, checkpoint_path, checkpoint_every = check_run_args(
         learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
@@ -60,8 +62,11 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
     for i in range(hp["iterations"]):
         v = opt.values
         opt.optimizer.zero_grad()
-        value = loss(Params(*(v[k] for k in PARAM_NAMES)), x, v["c0"],
-                     v["h0"] if learn_h0 else h0_fixed, tau=hp["tau"])
+        try:
+            value = loss(Params(*(v[k] for k in PARAM_NAMES)), x, v["c0"],
+                         v["h0"] if learn_h0 else h0_fixed, tau=hp["tau"])
+        except NumericalError as exc:
+            raise diverged(i, f"{exc.quantity or 'a value'} of the forward pass", hp["lr"]) from None
         lv = float(value.detach())
         if not np.isfinite(lv):
             raise diverged(i, "the loss", hp["lr"])
@@ -70,6 +75,12 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
             raise diverged(i, "a gradient", hp["lr"])
         losses[i] = lv
         opt.optimizer.step()
+        state = opt.optimizer.state
+        check_update(i, {**{k: v[k] for k in trainable},
+                         **{f"Adam's first moment of {k}": state[v[k]]["exp_avg"] for k in trainable},
+                         **{f"Adam's second moment of {k}": state[v[k]]["exp_avg_sq"] for k in trainable}},
+                     lr=hp["lr"], weight_decay=hp["weight_decay"],
+                     is_finite=lambda t: bool(torch.isfinite(t.detach()).all()))
         if checkpoint_path is not None and (i + 1) % checkpoint_every == 0 and i + 1 < hp["iterations"]:
             _save_if_finite(checkpoint_path, current_model(), i + 1, hp["lr"])
         report.update(i + 1, f"loss {lv:.5f}")

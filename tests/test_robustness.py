@@ -377,7 +377,8 @@ def test_the_last_good_checkpoint_survives_divergence(tmp_path, monkeypatch, wha
     """Checkpoints every 3 iterations; from iteration 7 the loss (or a gradient) is NaN: training
     stops at iteration 7 and the file holds exactly the model after 6 iterations."""
     path = tmp_path / "model.npz"
-    monkeypatch.setattr(np_train, "loss_and_grads", _nan_after(np_train.loss_and_grads, 7, what))
+    np_bptt = importlib.import_module("pc_numpy.bptt")          # train calls it through family("hc-a")
+    monkeypatch.setattr(np_bptt, "loss_and_grads", _nan_after(np_bptt.loss_and_grads, 7, what))
     with pytest.raises(pcn.TrainingDiverged, match="iteration 7") as info:
         pcn.train(DATA, LABELS, states_dim=4, iterations=20, progress=False, checkpoint_path=path, checkpoint_every=3)
     assert ("the loss" if what == "loss" else "a gradient") in str(info.value)

@@ -7,25 +7,32 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import numbers
 from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
 from .._checks import as_float_array, as_scalar
-from ..params import Params, check_params
+from ..params import Params
+
+
+KINDS = ("hc-a", "hc-m")        # PC-RNN-HC-A (additive causes), PC-RNN-HC-M (multiplicative)
 
 
 class Model(NamedTuple):
     """A trained network and its memories: everything retrieval and a checkpoint need.
 
     where
-        params           : Params  ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
+        params           : Params  of the model's kind: ``pc_numpy.Params`` (``w_o, b_o, w_c, w_r,
+                                   b_r``) for "hc-a", ``pc_numpy.hcm.Params`` (``w_o, b_o, w_pd,
+                                   w_fd, w_cd, b_r``) for "hc-m"
         mus              : (P, C)  the learned ``c0`` rows, one memory per training sequence
         h0               : (S,)    the initial hidden state shared by all sequences
         tau              : float   time constant
         labels           : tuple of P strings, the name of each memory (e.g. its letter)
         data_fingerprint : str     SHA-256 of the training data (float64 bytes and shape)
+        kind             : str     "hc-a" or "hc-m" (``KINDS``)
     """
     params: Params
     mus: np.ndarray
@@ -33,6 +40,40 @@ class Model(NamedTuple):
     tau: float
     labels: tuple
     data_fingerprint: str
+    kind: str = "hc-a"
+
+
+class Family(NamedTuple):
+    """The functions of one model kind that the protocols call (``family(kind)``)."""
+    kind: str
+    Params: type                 # the parameters' NamedTuple
+    init_params: object          # (causes_dim, states_dim, output_dim, [factor_dim,] rng) -> Params
+    check_params: object         # (params, dims, name) -> Params
+    rollout: object              # (params, x, c0, h0, *, tau, ...) -> Trace
+    loss_and_grads: object       # (params, x, c0, h0, *, tau, observed) -> (loss, Grads)
+    generate: object             # (params, c0, h0, *, tau, steps) -> x_pred
+
+
+def check_kind(kind, name: str = "kind") -> str:
+    """``kind``: one of ``KINDS`` ("hc-a", "hc-m")."""
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, KINDS))}, got {kind!r}")
+    return kind
+
+
+def family(kind: str) -> Family:
+    """The model functions of ``kind``: PC-RNN-HC-A's from ``pc_numpy`` (``params``, ``rollout``,
+    ``bptt``) or PC-RNN-HC-M's from ``pc_numpy.hcm``."""
+    check_kind(kind)
+    if kind == "hc-m":
+        from .. import hcm
+        return Family(kind, hcm.Params, hcm.init_params, hcm.check_params, hcm.rollout,
+                      hcm.loss_and_grads, hcm.generate)
+    # the modules themselves (the package's attribute ``pc_numpy.rollout`` is the function)
+    hca_params, hca_rollout, hca_bptt = (importlib.import_module(f"pc_numpy.{name}")
+                                         for name in ("params", "rollout", "bptt"))
+    return Family(kind, hca_params.Params, hca_params.init_params, hca_params.check_params,
+                  hca_rollout.rollout, hca_bptt.loss_and_grads, hca_rollout.generate)
 
 
 class TrainResult(NamedTuple):
@@ -100,8 +141,9 @@ def check_model(model) -> Model:
     return it with float64 arrays; the messages name the field (``model.mus``, ``model.params.w_r``)."""
     if not isinstance(model, Model):
         raise TypeError(f"model must be a Model (from train or load_model), got {type(model).__name__}")
+    kind = check_kind(model.kind, "model.kind")
     dims: dict = {}
-    params = check_params(model.params, dims, name="model.params")
+    params = family(kind).check_params(model.params, dims, name="model.params")
     mus = as_float_array("model.mus", model.mus, ("P", "C"), dims)                        # (P, C)
     h0 = as_float_array("model.h0", model.h0, ("S",), dims)                               # (S,)
     tau = as_scalar("model.tau", model.tau, low=1)
@@ -113,13 +155,12 @@ def check_model(model) -> Model:
     check_unique_labels(labels, "model.labels")
     if not isinstance(model.data_fingerprint, str):
         raise TypeError(f"model.data_fingerprint must be a str, got {type(model.data_fingerprint).__name__}")
-    return Model(params, mus, h0, tau, tuple(labels), model.data_fingerprint)
+    return Model(params, mus, h0, tau, tuple(labels), model.data_fingerprint, kind)
 
 
 def rollout_of(model: Model):
     """The rollout function of ``model``'s kind: the one entry point through which retrieval, its
-    readout and the baselines run the network (so that another model, e.g. PC-RNN-HC-M, plugs in
-    here).  For PC-RNN-HC-A it is ``pc_numpy.rollout.rollout``: the same keywords
+    readout and the baselines run the network.  ``pc_numpy.rollout.rollout`` for PC-RNN-HC-A,
+    ``pc_numpy.hcm.rollout`` for PC-RNN-HC-M, both with the same keywords
     ``(params, x, c0, h0, *, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c, mus, rng, observed)``."""
-    from ..rollout import rollout
-    return rollout
+    return family(check_kind(model.kind, "model.kind")).rollout

@@ -15,30 +15,39 @@ import numpy as np
 
 from .._checks import NumericalError, as_scalar, check_memory
 from ..adam import Adam
-from ..bptt import loss_and_grads
-from ..params import Params, init_params
+from ..params import Params
 from ..tools.files import check_writable
 from ..tools.progress import Progress
 from .checkpoint import save_model
-from .model import Model, TrainResult, TrainingDiverged, check_data, check_labels, fingerprint
+from .model import (Model, TrainResult, TrainingDiverged, check_data, check_kind, check_labels, family,
+                    fingerprint)
 
-PARAM_NAMES = Params._fields                     # ("w_o", "b_o", "w_c", "w_r", "b_r")
+PARAM_NAMES = Params._fields                     # ("w_o", "b_o", "w_c", "w_r", "b_r") of PC-RNN-HC-A
 
 
 def initial_values(n_sequences: int, output_dim: int, *, states_dim: int, causes_dim: int,
-                   rng: np.random.Generator) -> dict:
+                   rng: np.random.Generator, kind: str = "hc-a", factor_dim=None) -> dict:
     """The starting point of training (docs/model.md §2-§3), drawn in this order from ``rng``:
 
-        w_o, b_o, w_c, w_r, b_r   by ``init_params``
+        the parameters            by ``init_params`` of the kind ("hc-a": w_o, b_o, w_c, w_r, b_r;
+                                  "hc-m": w_o, b_o, w_pd, w_fd, w_cd, b_r, with ``factor_dim`` F)
         c0 ~ 0.01 * N(0, 1)       (N, C), one row per training sequence
         h0 ~ N(0, 1)              (S,)
 
     Both backends start from these values, so that their training can be compared.
-    Returns a dict with keys ``w_o, b_o, w_c, w_r, b_r, c0, h0``.
+    Returns a dict with the parameters' names and ``c0``, ``h0``.
     """
     n_sequences = as_scalar("n_sequences", n_sequences, low=1, integer=True)
     output_dim = as_scalar("output_dim", output_dim, low=1, integer=True)
-    params = init_params(causes_dim, states_dim, output_dim, rng)
+    fam = family(check_kind(kind))
+    if kind == "hc-m":
+        if factor_dim is None:
+            raise ValueError("factor_dim (F, the number of factors) is required for kind='hc-m'")
+        params = fam.init_params(causes_dim, states_dim, output_dim, factor_dim, rng)
+    else:
+        if factor_dim is not None:
+            raise ValueError("factor_dim is for kind='hc-m' only (PC-RNN-HC-A has no factors)")
+        params = fam.init_params(causes_dim, states_dim, output_dim, rng)
     c0 = 0.01 * rng.standard_normal((n_sequences, causes_dim))                           # (N, C)
     h0 = rng.standard_normal(states_dim)                                                  # (S,)
     return dict(params._asdict(), c0=c0, h0=h0)
@@ -129,12 +138,13 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
           tau: float = 50.0, iterations: int = 1000, lr: float = 0.03, betas=(0.9, 0.999),
           eps: float = 1e-8, weight_decay: float = 1e-4, learn_h0: bool = False, seed: int = 0,
           progress=True, checkpoint_path=None, checkpoint_every: int = 100,
-          keep: str = "last") -> TrainResult:
-    """Train PC-RNN-HC-A to generate every sequence of ``data`` from its own hidden cause.
+          keep: str = "last", kind: str = "hc-a", factor_dim=None) -> TrainResult:
+    """Train PC-RNN-HC-A (or PC-RNN-HC-M) to generate every sequence of ``data`` from its own
+    hidden cause.
 
-    Each iteration: ``loss, grads = loss_and_grads(params, x, c0, h0, tau)`` (BPTT by hand), then
-    one step of the hand-written ``Adam`` on ``w_o, b_o, w_c, w_r, b_r, c0`` (and ``h0`` if
-    ``learn_h0``).
+    Each iteration: ``loss, grads = loss_and_grads(params, x, c0, h0, tau)`` (BPTT by hand:
+    ``pc_numpy.bptt`` or ``pc_numpy.hcm``), then one step of the hand-written ``Adam`` on the
+    parameters and ``c0`` (and ``h0`` if ``learn_h0``).
 
     where
         data          : (N, T, O)  training sequences (transposed to time-major (T, N, O) inside)
@@ -149,6 +159,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         keep          : "last" (the parameters after the last update) or "best" (the iterate with
                         the lowest loss seen, ``losses.argmin()``: Adam sometimes spikes near
                         the end); measured over 10 seeds in docs/model.md §4c / the README
+        kind          : "hc-a" (additive causes, the default) or "hc-m" (multiplicative, docs/model.md §2b)
+        factor_dim    : F, the number of factors of "hc-m" (required there, refused for "hc-a")
 
     Returns ``TrainResult(model, losses, seconds)``; ``model.mus`` are the learned ``c0`` rows.
     Raises ``TrainingDiverged`` (a ``ValueError``) naming the iteration if the loss or a gradient
@@ -157,6 +169,9 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     """
     if keep not in ("last", "best"):
         raise ValueError(f"keep must be 'last' or 'best', got {keep!r}")
+    fam = family(check_kind(kind))
+    if factor_dim is not None:
+        factor_dim = as_scalar("factor_dim", factor_dim, low=1, integer=True)
     data = check_data(data)
     N, T, O = data.shape
     labels = check_labels(labels, N)
@@ -167,8 +182,9 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
     x = np.ascontiguousarray(data.transpose(1, 0, 2))                                     # (T, N, O)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
-                           rng=np.random.default_rng(hp["seed"]))
-    trainable = list(PARAM_NAMES) + ["c0"] + (["h0"] if learn_h0 else [])
+                           rng=np.random.default_rng(hp["seed"]), kind=kind, factor_dim=factor_dim)
+    names = fam.Params._fields
+    trainable = list(names) + ["c0"] + (["h0"] if learn_h0 else [])
     opt = Adam({k: start[k] for k in trainable}, lr=hp["lr"], betas=betas, eps=eps,
                weight_decay=hp["weight_decay"])
     h0 = start["h0"]
@@ -176,8 +192,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
 
     def current_model() -> Model:
         v = opt.values
-        return Model(Params(*(v[k] for k in PARAM_NAMES)), v["c0"].copy(),
-                     (v["h0"] if learn_h0 else h0).copy(), hp["tau"], labels, fp)
+        return Model(fam.Params(*(v[k] for k in names)), v["c0"].copy(),
+                     (v["h0"] if learn_h0 else h0).copy(), hp["tau"], labels, fp, kind)
 
     losses = np.empty(hp["iterations"])
     best = None                                          # (loss, model) of the best iterate so far
@@ -185,11 +201,11 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     t0 = time.perf_counter()
     for i in range(hp["iterations"]):
         v = opt.values
-        params = Params(*(v[k] for k in PARAM_NAMES))
+        params = fam.Params(*(v[k] for k in names))
         try:
             with np.errstate(over="ignore", invalid="ignore"):      # checked just below, by name
-                loss, grads = loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0,
-                                             tau=hp["tau"])
+                loss, grads = fam.loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0,
+                                                 tau=hp["tau"])
         except NumericalError as exc:
             raise diverged(i, f"{exc.quantity or 'a value'} of the forward or backward pass", hp["lr"]) from None
         if not np.isfinite(loss):
@@ -200,7 +216,7 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         losses[i] = loss
         if keep == "best" and (best is None or loss < best[0]):
             m = current_model()                          # the values this loss was measured on
-            best = (loss, m._replace(params=Params(*(a.copy() for a in m.params))))
+            best = (loss, m._replace(params=fam.Params(*(a.copy() for a in m.params))))
         with np.errstate(over="ignore", invalid="ignore"):          # checked just below, by name
             opt.step({k: grads[k] for k in trainable})
         check_update(i, {**opt.values, **{f"Adam's first moment of {k}": m for k, m in opt.m.items()},

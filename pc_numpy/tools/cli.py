@@ -29,54 +29,10 @@ from typing import List, Optional
 import numpy as np
 
 from .._checks import MAX_INT, NumericalError, TooLarge
+from .cli_args import (DEFAULT_FACTORS, UsageError, _load_data, _positive_float, _positive_int, _seed,
+                       _tau, add_model_arguments, model_kwargs)
 from .files import (atomic_write, check_writable, display, exclusive_folder, printable,
                     remove_temporaries_on_sigterm)
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for: reported with the usage and exit code 2."""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    if value > MAX_INT:
-        raise argparse.ArgumentTypeError(f"expected a positive integer <= 2**63 - 1, got {len(str(value))} digits")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    if value > MAX_INT:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer <= 2**63 - 1, got "
-                                         f"{len(str(value))} digits")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
-
-
-def _tau(text: str) -> float:
-    value = _positive_float(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"tau must be >= 1, got {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="numpy: hand-written BPTT and Adam (default); torch: autograd and "
                             "torch.optim.Adam (needs torch)")
         p.add_argument("--quiet", action="store_true", help="no progress lines")
+        add_model_arguments(p)
         if data:
             p.add_argument("--data", metavar="PATH", help="a trajectory file (.npy .npz .csv .pk "
                            ".pkl .ts); default: the embedded letters")
@@ -135,21 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_study import add_study_parser
     add_study_parser(sub)
     return parser
-
-
-def _load_data(args):
-    from ..data.letters import letters
-    from ..data.loaders import load_trajectories
-    if args.data is None:
-        data, labels = letters()
-        source = "embedded letters"
-    else:
-        try:
-            data, labels = load_trajectories(args.data)
-        except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            raise UsageError(f"--data: {exc}") from None
-        source = display(args.data)
-    return np.asarray(data, dtype=np.float64), (list(labels) if labels is not None else None), source
 
 
 def _backend(name: str):
@@ -227,7 +169,7 @@ def _preflight(args, data, labels, out: Path, model=None) -> None:
             if model is None:
                 S, C, P = args.states, args.causes, N
             else:
-                S, (P, C) = model.params.w_r.shape[0], model.mus.shape
+                S, (P, C) = model.h0.shape[0], model.mus.shape
             check_retrieval_memory(n_targets, T, O, S, C, P=P, restarts=args.restarts,
                                    trials=args.trials)
     except (TooLarge, ValueError) as exc:
@@ -253,15 +195,17 @@ def _sha256(path: Path) -> str:
 
 def run_train(args, data, labels, source, out: Path) -> dict:
     from . import plots
-    from ..rollout import generate
+    from ..protocols.model import family
+    kinds = model_kwargs(args)
     backend = _backend(args.backend)
     _say(args, f"training on {data.shape[0]} sequences of {data.shape[1]} steps ({source}), "
                f"backend {args.backend}, {args.iterations} iterations, seed {args.seed}")
     result = backend.train(data, labels, states_dim=args.states, causes_dim=args.causes, tau=args.tau,
                            iterations=args.iterations, lr=args.lr, seed=args.seed,
-                           progress=not args.quiet, checkpoint_path=out / "model.npz")
+                           progress=not args.quiet, checkpoint_path=out / "model.npz",
+                           **({} if args.backend == "torch" else kinds))
     model = result.model
-    generated = generate(model.params, model.mus, model.h0, tau=model.tau,
+    generated = family(model.kind).generate(model.params, model.mus, model.h0, tau=model.tau,
                          steps=data.shape[1]).transpose(1, 0, 2)                           # (N, T, O)
     figures = [plots.plot_loss(result.losses, out / "training_loss.png")]
     if data.shape[2] >= 2:
@@ -272,7 +216,8 @@ def run_train(args, data, labels, source, out: Path) -> dict:
                f"in {result.seconds:.1f} s; checkpoint {display(out / 'model.npz')}")
     return dict(final_loss=float(result.losses[-1]), train_seconds=result.seconds,
                 iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
-                tau=args.tau, lr=args.lr, checkpoint=display(out / "model.npz"),
+                tau=args.tau, lr=args.lr, model=model.kind,
+                factor_dim=kinds.get("factor_dim"), checkpoint=display(out / "model.npz"),
                 checkpoint_sha256=_sha256(out / "model.npz"),
                 figures=[os.path.basename(f) for f in figures]), model
 
@@ -380,7 +325,7 @@ def _run(args, out: Path) -> int:
     if args.command == "retrieve":
         from ..protocols.checkpoint import load_model
         try:
-            model = load_model(args.checkpoint)
+            model = load_model(args.checkpoint, kind=args.model)
         except NumericalError as exc:                          # readable, but diverged: data error
             raise NumericalError(f"--checkpoint: {exc}") from None
         except (ValueError, FileNotFoundError, TypeError) as exc:

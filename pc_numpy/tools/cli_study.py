@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UsageError, _positive_float, _positive_int, _tau
+from .cli_args import UsageError, _load_data, _positive_float, _positive_int, _tau, add_model_arguments, model_kwargs
 from .files import atomic_write
 
 
@@ -62,6 +62,7 @@ def add_study_parser(sub) -> None:
     p.add_argument("--variants", type=_positive_int, default=None, metavar="N",
                    help="retrieve N unseen variants of every embedded letter (embedded letters only)")
     add_cue_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -69,7 +70,6 @@ def run_study_command(args) -> int:
     """The ``study`` subcommand (arguments checked first, then the seeds in parallel)."""
     from ..protocols.study import (SeedConfig, environment, parse_seeds, per_letter_markdown,
                                    run_seeds, summarise_study)
-    from .cli import _load_data
     from .study_plots import plot_study
     try:
         seeds = parse_seeds(args.seeds)
@@ -96,7 +96,7 @@ def run_study_command(args) -> int:
         index = {lab: i for i, lab in enumerate(labels)}
         target_ids = np.array([index[lab] for lab in vlabels])
     train_kwargs = dict(iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
-                        tau=args.tau, lr=args.lr, keep=args.keep)
+                        tau=args.tau, lr=args.lr, keep=args.keep, **model_kwargs(args))
     configs = [SeedConfig(s, data, None if labels is None else tuple(labels), targets, target_ids,
                           train_kwargs, args.trials, args.restarts, args.cue_steps, args.cue_noise)
                for s in seeds]

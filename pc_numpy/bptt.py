@@ -150,7 +150,7 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
         raise ValueError("observed must mark at least one step as observed (1): the loss is a "
                          "mean over the observed entries")
 
-    T, B, O, S, C = (dims[k] for k in "TBOSC")
+    T, B, O, S, C = dims["T"], dims["B"], dims["O"], dims["S"], dims["C"]
     check_memory("loss_and_grads", trace_bytes(T, B, O, S, C) + 8 * T * B * 4 * S,
                  dict(x=f"{T}x{B}x{O} (T x B x O)", h0=f"S={S}"))
     loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)

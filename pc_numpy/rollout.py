@@ -181,7 +181,8 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
         mus = as_float_array("mus", mus, ("P", "C"), dims)
-    check_memory("rollout", trace_bytes(*(dims[k] for k in "TBOSC")), dict(x=x.shape, h0=h0.shape))
+    T, B, O, S, C = dims["T"], dims["B"], dims["O"], dims["S"], dims["C"]
+    check_memory("rollout", trace_bytes(T, B, O, S, C), dict(x=x.shape, h0=h0.shape))
     xi = check_noise(rates, rng, xi, dims)
     observed = check_observed(observed, dims)
 

@@ -25,8 +25,12 @@ def check_trace(trace, dims: dict, name: str = "trace") -> Trace:
     if not isinstance(trace, Trace):
         raise TypeError(f"{name} must be a pc_torch Trace (from pc_torch.rollout), got "
                         f"{type(trace).__module__}.{type(trace).__qualname__}")
-    return Trace(*(as_float_tensor(f"{name}.{field}", getattr(trace, field), ("T", "B", last), dims)
-                   for field, last in zip(Trace._fields, "OOSSSC")))
+    return Trace(x_pred=as_float_tensor(f"{name}.x_pred", trace.x_pred, ("T", "B", "O"), dims),
+                 error=as_float_tensor(f"{name}.error", trace.error, ("T", "B", "O"), dims),
+                 h_prior=as_float_tensor(f"{name}.h_prior", trace.h_prior, ("T", "B", "S"), dims),
+                 h_post=as_float_tensor(f"{name}.h_post", trace.h_post, ("T", "B", "S"), dims),
+                 error_h=as_float_tensor(f"{name}.error_h", trace.error_h, ("T", "B", "S"), dims),
+                 c=as_float_tensor(f"{name}.c", trace.c, ("T", "B", "C"), dims))
 
 
 def local_deltas(trace: Trace, *, check: bool = True) -> LocalDeltas:

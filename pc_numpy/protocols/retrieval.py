@@ -93,7 +93,7 @@ def nearest_memory(c: np.ndarray, mus: np.ndarray, *, check: bool = True) -> np.
         mus = as_float_array("mus", mus, ("P", "C"), dims)
         c = as_float_array("c", c, ("B", "C"), dims)
     diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
-    return np.einsum("bpc,bpc->bp", diff, diff).argmin(axis=1)                            # (B,)
+    return np.sum(diff ** 2, axis=2).argmin(axis=1)                                       # (B,)
 
 
 def retrieval_bytes(N: int, T: int, O: int, S: int, C: int, P: int, R: int, K: int) -> int:

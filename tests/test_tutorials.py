@@ -25,7 +25,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
-TIMEOUT_S = 120
+TIMEOUT_S = 120          # per cell (nbclient)
+TOTAL_S = 300            # per tutorial: the ~60 s of PC_FAST=1, with room for a loaded CI machine
 
 # Keep the test from passing vacuously if the tutorials directory moves or empties.
 assert TUTORIALS, f"no tutorials found under {ROOT / 'tutorials'}"
@@ -118,7 +119,7 @@ def test_tutorial_runs_as_a_notebook(path: Path, tmp_path: Path, monkeypatch):
     except CellExecutionError as err:
         pytest.fail(f"{path.name}: a cell failed when run as a notebook:\n{str(err)[-3000:]}")
     elapsed = time.monotonic() - start
-    assert elapsed < TIMEOUT_S, f"{path.name} took {elapsed:.0f} s as a notebook with PC_FAST=1"
+    assert elapsed < TOTAL_S, f"{path.name} took {elapsed:.0f} s as a notebook with PC_FAST=1"
     printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                       for out in cell.get("outputs", []) if out.get("output_type") == "stream")
     used = re.search(r"using pc_numpy from (.+)", printed)

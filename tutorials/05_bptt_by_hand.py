@@ -158,9 +158,10 @@ g_next = rng.standard_normal((B, S))
 h_t = rng.standard_normal((B, S))
 mine = pcn.step_backward(d_error_t, g_next, np.tanh(h_t), params, tau=tau)   # yours
 tc.check("g[t], one step backward", mine, reference_step_backward(d_error_t, g_next, h_t, c0))
+no_next = np.zeros_like(g_next)                            # g[T] = 0: nothing after the last step
 tc.check("g[T-1] (g_next = 0: the prediction path alone)",
-         pcn.step_backward(d_error_t, np.zeros((B, S)), np.tanh(h_t), params, tau=tau),
-         reference_step_backward(d_error_t, np.zeros((B, S)), h_t, c0))
+         pcn.step_backward(d_error_t, no_next, np.tanh(h_t), params, tau=tau),
+         reference_step_backward(d_error_t, no_next, h_t, c0))
 
 # %% [markdown]
 # ## 4. The loop: `pc_numpy.backward`

@@ -128,7 +128,7 @@ EXERCISES: Tuple[Exercise, ...] = (
              "(Adam) d = d_p + wd p;  m = b1 m + (1-b1) d;  v = b2 v + (1-b2) d**2;"
              "  p = p - lr/(1-b1**t) m / (sqrt(v)/sqrt(1-b2**t) + eps)",
              "pc_numpy/adam.py", "Adam._update",
-             ("tests/test_adam.py::test_adam_first_step_by_hand",
+             ("tests/test_adam.py::test_adam_first_step_matches_torch",
               "tests/test_adam.py::test_adam_matches_pc_torch_adam"),
              "tutorials/06_training_with_adam.py", key="adam"),
 )

@@ -128,3 +128,30 @@ def test_tutorial_runs_as_a_notebook(path: Path, tmp_path: Path, monkeypatch):
         f"{path.name} ran {used.group(1)!r}, not this copy's pc_numpy")
     pngs = sorted(figures.glob("*.png")) if figures.is_dir() else []
     assert pngs, f"{path.name} wrote no PNG under PC_FIGURES={figures}; output tail:\n{printed[-1500:]}"
+
+
+def test_figures_go_to_an_ignored_folder_unless_refreshing(tmp_path: Path):
+    """A tutorial run never overwrites the committed figures: by default they go to
+    tutorials/_figures_out/ (ignored by git); PC_REFRESH_FIGURES=1 writes tutorials/figures/;
+    PC_FIGURES=DIR wins over both. And _common prints the pc_numpy it puts first on sys.path."""
+    pytest.importorskip("matplotlib")
+    import subprocess
+    import sys
+
+    code = "import _common as tc; print('DIR', tc.figure_dir().resolve())"
+    base = {k: v for k, v in __import__("os").environ.items()
+            if k not in ("PC_FIGURES", "PC_REFRESH_FIGURES")}
+    found = {}
+    for name, extra in [("default", {}), ("refresh", {"PC_REFRESH_FIGURES": "1"}),
+                        ("explicit", {"PC_REFRESH_FIGURES": "1", "PC_FIGURES": str(tmp_path / "f")})]:
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "tutorials",
+                              env=dict(base, MPLBACKEND="Agg", **extra), capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert f"using pc_numpy from {(ROOT / 'pc_numpy').resolve()}" in done.stdout, done.stdout
+        found[name] = Path(done.stdout.split("DIR ", 1)[1].strip())
+    assert found == {"default": (ROOT / "tutorials" / "_figures_out").resolve(),
+                     "refresh": (ROOT / "tutorials" / "figures").resolve(),
+                     "explicit": (tmp_path / "f").resolve()}
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "tutorials/_figures_out/" in ignored, "tutorials/_figures_out/ is not in .gitignore"

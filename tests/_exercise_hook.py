@@ -76,15 +76,17 @@ def _key(ex) -> str:
 
 
 def _elide_arrays(text: str) -> str:
-    """``array([[...]])`` -> ``array(...)``: the example's sizes and scalars stay readable."""
+    """``array([[...]])`` -> ``array(...)``, ``tensor(...)`` likewise: the example's sizes and
+    scalars stay readable."""
     out, i = [], 0
     while True:
-        j = text.find("array(", i)
-        if j < 0:
+        m = re.compile(r"\b(array|tensor)\(").search(text, i)
+        if m is None:
             out.append(text[i:])
             return "".join(out)
-        out.append(text[i:j] + "array(...)")
-        depth, k = 0, j + len("array")
+        j = m.start()
+        out.append(text[i:j] + m.group(1) + "(...)")
+        depth, k = 0, j + len(m.group(1))
         while k < len(text):
             depth += {"(": 1, ")": -1}.get(text[k], 0)
             k += 1
@@ -165,10 +167,11 @@ def pytest_runtest_makereport(item, call):
         name, function, ref, tutorial = m.group(1), m.group(2), m.group(3), m.group(4)
         line = (f"Exercise {name} not done yet: implement {function} ({ref}); "
                 f"read {tutorial}; check it with: python -m pc_numpy.tools.exercises grade {name}")
-        report.sections.append(("exercise", line))
         _not_done.setdefault(name, (line, []))[1].append(item.nodeid)
         if _student and not item.config.getoption("fulltrace", False):
             report.longrepr = line
+        else:
+            report.sections.append(("exercise", line))
         if ex is not None:
             _write_grade_report({"test": item.nodeid, "outcome": "failed", "not_done": True,
                                  "message": line})
@@ -178,13 +181,14 @@ def pytest_runtest_makereport(item, call):
     message, example = _summary(call.excinfo.value)
     about = (f"This test grades exercise {_key(ex)}: {ex.function} in {ex.module}, {ex.ref}:\n"
              f"    {ex.equation}")
-    report.sections.append((
-        "exercise",
-        f"{about}\nThe message names the variable (and the time step) that differs from the "
-        f"reference; see {ex.tutorial} and tutorials/EXERCISES.md."))
     if _student and not item.config.getoption("fulltrace", False):
         report.longrepr = "\n".join(
             [message] + ([f"smallest failing example: {example[:600]}"] if example else []) + [about])
+    else:
+        report.sections.append((
+            "exercise",
+            f"{about}\nThe message names the variable (and the time step) that differs from the "
+            f"reference; see {ex.tutorial} and tutorials/EXERCISES.md."))
     _write_grade_report({"test": item.nodeid, "outcome": "failed", "message": message,
                          "example": example})
 

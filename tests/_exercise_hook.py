@@ -13,7 +13,7 @@ In a student copy only (made by ``python -m pc_numpy.tools.exercises build``):
 
 - a failure that belongs to an exercise is reported in a few lines instead of a traceback: the
   message (variable, time step, relative error, tolerance, worst element), Hypothesis' smallest
-  failing example on one line (arrays elided), and the exercise line; ``python -m pytest
+  failing example on one line (its sizes and scalars; arrays left out), and the exercise line; ``python -m pytest
   --full-trace`` (or running in the solution) shows the usual traceback;
 - the Hypothesis profile runs without its ``explain`` phase (a stub fails for every input, and
   explaining that costs ~10 s a test) and with ``print_blob=False``; shrinking is kept.
@@ -116,6 +116,13 @@ def _summary(exc: BaseException) -> Tuple[str, str]:
             body = re.sub(r"^\w+\(\s*", "", body.strip())    # test_name( ... ) -> its arguments
             body = re.sub(r",?\s*\)$", "", body)
             example = " ".join(_elide_arrays(body).split())
+            # leave out the arrays (and records of arrays): the sizes and scalars remain
+            short = re.sub(r"\w+=(array|tensor)\(\.\.\.\)(, )?", "", example)
+            short = re.sub(r"\w+=\w+\(((array|tensor)\(\.\.\.\)(, )?)+\)(, )?", "", short)
+            short = re.sub(r"\w+=\w+\(((\w+=)?(array|tensor)\(\.\.\.\)(, )?)+\)(, )?", "", short)
+            short = re.sub(r"\w+=\w+\(\)(, )?", "", short)
+            short = re.sub(r", \)", ")", short)
+            example = short + (" (arrays left out)" if short != example else "")
             break
     return message, example
 

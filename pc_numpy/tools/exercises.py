@@ -499,12 +499,14 @@ def _pytest_env(root: Path) -> dict:
     return env
 
 
-def _short(text: str, width: int = WIDTH - 3, lines: int = 3) -> str:
-    """``text`` on at most ``lines`` lines of ``width`` (continued lines indented, then cut)."""
+def _short(text: str, lines: int = 3, indent: str = "   ") -> str:
+    """``text`` after ``indent`` on at most ``lines`` lines of at most ``WIDTH`` characters
+    (continued lines indented four more, the rest cut)."""
     import textwrap
 
-    return "\n   ".join(textwrap.wrap(" ".join(str(text).split()), width, max_lines=lines,
-                                      subsequent_indent="    ", placeholder=" ..."))
+    return "\n".join(textwrap.wrap(" ".join(str(text).split()), WIDTH, max_lines=lines,
+                                   initial_indent=indent, subsequent_indent=indent + "    ",
+                                   placeholder=" ..."))
 
 
 def _run_graded(ex: Exercise, root: Path, pytest_args: Sequence[str]):
@@ -544,7 +546,7 @@ def _result_lines(result: dict) -> List[str]:
         return [_short(f"{name}: not done yet, the stub still raises NotImplementedError")]
     lines = [_short(f"{name} FAILED: {result.get('message', '')}")]
     if result.get("example"):
-        lines.append(_short(f"  smallest failing example: {result['example']}"))
+        lines.append(_short(f"smallest failing example: {result['example']}", 2, "     "))
     return lines
 
 
@@ -559,23 +561,24 @@ def grade(which, *, root: Optional[Path] = None, pytest_args: Sequence[str] = ()
     key = exercise_key(ex)
     rc, output, results = _run_graded(ex, root, pytest_args)
     if not quiet:
-        print(f"== {key} (exercise {ex.number}): {ex.function} in {ex.module}, {ex.ref}", flush=True)
+        print(_short(f"== {key} (exercise {ex.number}): {ex.function} in {ex.module}, {ex.ref}",
+                     2, ""), flush=True)
         for result in results:
             for line in _result_lines(result):
-                print("   " + line)
+                print(line)
     failed = [r for r in results if r["outcome"] != "passed"]
     if rc == 0:
         verdict = f"PASSED: {len(results)} of {len(results)} grading tests"
     elif rc == 1 and results:
         verdict = (f"NOT YET: {len(failed)} of {len(results)} grading tests fail; read "
-                   f"{tutorial_path(ex, root)} and {SHEET}")
+                   f"{tutorial_path(ex, root)}")
     else:
         verdict = f"ERROR: pytest exited with status {rc} (tests not run as asked)"
         tail = [line for line in output.splitlines() if line.strip()][-15:]
         print("\n".join("   | " + line for line in tail))
-    print(f"== {key} {verdict}", flush=True)
+    print(_short(f"== {key} {verdict}", 2, ""), flush=True)
     if rc == 1 and not quiet:
-        print(f"   full report: python -m pytest {' '.join(ex.tests)}")
+        print(_short(f"hints: {SHEET}; full report: python -m pytest {' '.join(ex.tests)}"))
     return rc
 
 
@@ -597,8 +600,7 @@ def grade_all(*, root: Optional[Path] = None, pytest_args: Sequence[str] = ()) -
                          f"{len(results)} tests fail")
         else:
             word = f"error (pytest status {rc})"
-        print(_short(f"  {exercise_key(ex):<12} {ex.number:>2}  {ex.function:<18} {word}", WIDTH, 1),
-              flush=True)
+        print(f"  {exercise_key(ex):<12} {ex.number:>2}  {ex.function:<18} {word}"[:WIDTH], flush=True)
     return 0 if all(rc == 0 for rc in codes) else 1
 
 

@@ -59,6 +59,17 @@ def rel_error(got, want, scale: float = 0.0) -> float:
     return float(np.max(np.abs(got - want))) / denom
 
 
+# The worst comparison of the test running now, for the coursework report (tests/_exercise_hook.py
+# resets it before each test and reads it after): {"rel", "rtol", "variable"} and a count.
+WORST: dict = {}
+
+
+def _record(name: str, rel: float, rtol: float) -> None:
+    WORST["checks"] = WORST.get("checks", 0) + 1
+    if "rel" not in WORST or rel / rtol > WORST["rel"] / WORST["rtol"]:
+        WORST.update(rel=rel, rtol=rtol, variable=name)
+
+
 def assert_close(name: str, got, want, rtol: float, t: Optional[int] = None, *,
                  scale: float = 0.0, time_major: bool = False, what: str = "") -> None:
     """Assert ``rel_error(got, want, scale) <= rtol``; on failure name the variable, the time
@@ -71,6 +82,7 @@ def assert_close(name: str, got, want, rtol: float, t: Optional[int] = None, *,
     if got.size == 0:
         return
     rel = rel_error(got, want, scale)
+    _record(name + where, rel, rtol)
     if rel <= rtol:
         return
     diff = np.abs(got - want)

@@ -27,6 +27,20 @@ def tt(a: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.asarray(a, dtype=np.float64))
 
 
+def magnitude(rule, *args, **kwargs) -> float:
+    """The operands' magnitude of a rule (the ``scale`` of ``strategies.rel_error``): the
+    reference ``pc_torch`` rule evaluated on magnitudes, ``max|rule(|a|, ...)|``.  Each caller
+    passes ``|x|`` or ``-|x|`` per argument so that no two terms of the rule can cancel (every
+    term becomes non-negative: tanh is odd, 1 - tanh**2 even, a norm is non-negative); the result
+    is the formula with absolute values, without the test spelling the formula out."""
+    def conv(v):
+        if isinstance(v, pcn.Params):
+            return pct.from_numpy(pcn.Params(*(np.abs(w) for w in v)))
+        return tt(v) if isinstance(v, np.ndarray) else v
+    out = rule(*map(conv, args), **{k: conv(v) for k, v in kwargs.items()})
+    return float(out.abs().max()) if out.numel() else 0.0
+
+
 @st.composite
 def cases(draw):
     """One set of inputs for every rule: sizes, values (from a drawn seed), scales and rates."""
@@ -47,22 +61,21 @@ def cases(draw):
 
 @given(cases())
 def test_hidden_prior_1(k):
-    """(1) h_prior = (1 - 1/tau) h + (1/tau)(tanh(h) @ w_r.T + c @ w_c.T + b_r)."""
-    p, kk = k.params, 1.0 / k.tau
+    """(1), the hidden prior (exercise eq1), against pc_torch."""
+    p = k.params
     got = pcn.hidden_prior(k.h, k.c, p, tau=k.tau)
     want = pct.hidden_prior(tt(k.h), tt(k.c), k.tparams, tau=k.tau)
-    scale = np.max((1 - kk) * np.abs(k.h) + kk * (np.abs(np.tanh(k.h)) @ np.abs(p.w_r.T)
-                                                  + np.abs(k.c) @ np.abs(p.w_c.T) + np.abs(p.b_r)))
+    scale = magnitude(pct.hidden_prior, np.abs(k.h), np.abs(k.c), p, tau=k.tau)
     assert_close("h_prior", got, want, RTOL, scale=scale)
 
 
 @given(cases())
 def test_prediction_2(k):
-    """(2) x_pred = tanh(h_prior) @ w_o.T + b_o."""
+    """(2), the prediction (exercise eq2), against pc_torch."""
     p = k.params
     got = pcn.prediction(k.h, p)
     want = pct.prediction(tt(k.h), k.tparams)
-    scale = np.max(np.abs(np.tanh(k.h)) @ np.abs(p.w_o.T) + np.abs(p.b_o))
+    scale = magnitude(pct.prediction, np.abs(k.h), p)
     assert_close("x_pred", got, want, RTOL, scale=scale)
 
 
@@ -88,11 +101,11 @@ def test_output_error_3_of_a_partial_target(k, seed):
 
 @given(cases())
 def test_hidden_posterior_4(k):
-    """(4) h_post = h_prior - alpha_x (1 - tanh(h_prior)**2)(error @ w_o)."""
+    """(4), the hidden posterior (exercise eq4), against pc_torch."""
     p = k.params
     got = pcn.hidden_posterior(k.h, k.error, p, alpha_x=k.alpha)
     want = pct.hidden_posterior(tt(k.h), tt(k.error), k.tparams, alpha_x=k.alpha)
-    scale = np.max(np.abs(k.h) + k.alpha * (1 - np.tanh(k.h) ** 2) * (np.abs(k.error) @ np.abs(p.w_o)))
+    scale = magnitude(pct.hidden_posterior, np.abs(k.h), -np.abs(k.error), p, alpha_x=k.alpha)
     assert_close("h_post", got, want, RTOL, scale=scale)
 
 
@@ -106,11 +119,11 @@ def test_hidden_error_5(k):
 
 @given(cases())
 def test_causes_bottom_up_6(k):
-    """(6) c = c_prev - alpha_h (error_h @ w_c)."""
+    """(6), the causes bottom-up (exercise eq6), against pc_torch."""
     p = k.params
     got = pcn.causes_bottom_up(k.c, k.error_h, p, alpha_h=k.alpha)
     want = pct.causes_bottom_up(tt(k.c), tt(k.error_h), k.tparams, alpha_h=k.alpha)
-    scale = np.max(np.abs(k.c) + k.alpha * (np.abs(k.error_h) @ np.abs(p.w_c)))
+    scale = magnitude(pct.causes_bottom_up, np.abs(k.c), -np.abs(k.error_h), p, alpha_h=k.alpha)
     assert_close("c (after (6))", got, want, RTOL, scale=scale)
 
 
@@ -126,7 +139,7 @@ def test_causes_noise_7(k):
 
 @given(cases())
 def test_responsibilities_8(k):
-    """(8) r = softmax_k(-||c - mus[k]||**2 / (2 sigma_c**2)).  Its entries are in [0, 1] and
+    """(8), the responsibilities r(c) (exercise eq8-softmax), against pc_torch.  Its entries are in [0, 1] and
     each row sums to 1, so max|r| is the right scale; the logits (up to ~4e4 in magnitude with
     sigma_c = 0.05) carry an absolute rounding of ~1e-11 at most, well inside 1e-10."""
     got = pcn.responsibilities(k.c, k.mus, sigma_c=k.sigma_c)
@@ -137,14 +150,14 @@ def test_responsibilities_8(k):
 
 
 def _prior_scale(k):
-    """|c| + r @ |mus|, over 2 sigma_c**2: the operand magnitude of g."""
-    r = pcn.responsibilities(k.c, k.mus, sigma_c=k.sigma_c)
-    return np.max(np.abs(k.c) + r @ np.abs(k.mus)) / (2 * k.sigma_c ** 2)
+    """(max|c| + max|mus|) / (2 sigma_c**2): a bound on the operands of g (the weights r are
+    non-negative and sum to 1, so no weighted mean of the memories exceeds max|mus|)."""
+    return (np.max(np.abs(k.c)) + np.max(np.abs(k.mus))) / (2 * k.sigma_c ** 2)
 
 
 @given(cases())
 def test_prior_gradient_8(k):
-    """(8) g = -sum_k r_k (c - mus[k]) / (2 sigma_c**2)  (pc_numpy writes it -(c - r @ mus)/(2 s^2))."""
+    """(8), the prior's gradient g(c) (exercise eq8-grad), against pc_torch."""
     got = pcn.prior_gradient(k.c, k.mus, sigma_c=k.sigma_c)
     want = pct.prior_gradient(tt(k.c), tt(k.mus), sigma_c=k.sigma_c)
     assert_close("g", got, want, RTOL, scale=_prior_scale(k))
@@ -152,7 +165,7 @@ def test_prior_gradient_8(k):
 
 @given(cases())
 def test_causes_prior_8(k):
-    """(8) c[t] = c + alpha_c g(c)."""
+    """(8), the causes after the prior (exercise eq8), against pc_torch."""
     got = pcn.causes_prior(k.c, k.mus, alpha_c=k.alpha, sigma_c=k.sigma_c)
     want = pct.causes_prior(tt(k.c), tt(k.mus), alpha_c=k.alpha, sigma_c=k.sigma_c)
     scale = np.max(np.abs(k.c)) + k.alpha * _prior_scale(k)

@@ -1,6 +1,6 @@
 """Grading tests that isolate one exercise (see ``pc_numpy.tools.exercises``): the function under test
 is called with the exercise functions *it* calls replaced by reference versions from pc_torch,
-so that, e.g., the BPTT loop (exercise 9) is graded even while the BPTT step (exercise 8) is
+so that, e.g., the BPTT loop (exercise bptt-loop) is graded even while the BPTT step (exercise bptt-step) is
 still a stub.  Each compares against pc_torch on drawn inputs, float64.
 
 Tolerance: relative error <= 1e-10 (``RTOL_SAME_ALGEBRA``), for the reasons of
@@ -31,12 +31,12 @@ def tt(a) -> torch.Tensor:
 
 
 def reference_responsibilities(c, mus, *, sigma_c, check=True):
-    """pc_torch's r(c), as a NumPy array: stands in for exercise 5."""
+    """pc_torch's r(c), as a NumPy array: stands in for exercise eq8-softmax."""
     return pct.responsibilities(tt(c), tt(mus), sigma_c=sigma_c, check=check).numpy()
 
 
 def reference_prior_gradient(c, mus, *, sigma_c, check=True):
-    """pc_torch's g(c), as a NumPy array: stands in for exercise 6."""
+    """pc_torch's g(c), as a NumPy array: stands in for exercise eq8-grad."""
     return pct.prior_gradient(tt(c), tt(mus), sigma_c=sigma_c, check=check).numpy()
 
 
@@ -50,15 +50,15 @@ def prior_cases(draw):
 
 
 def _prior_scale(k):
-    """|c| + r @ |mus|, over 2 sigma_c**2: the operand magnitude of g (r from the reference)."""
-    r = reference_responsibilities(k.c, k.mus, sigma_c=k.sigma_c)
-    return np.max(np.abs(k.c) + r @ np.abs(k.mus)) / (2 * k.sigma_c ** 2)
+    """(max|c| + max|mus|) / (2 sigma_c**2): a bound on the operands of g (the weights r are
+    non-negative and sum to 1, so no weighted mean of the memories exceeds max|mus|)."""
+    return (np.max(np.abs(k.c)) + np.max(np.abs(k.mus))) / (2 * k.sigma_c ** 2)
 
 
 @examples(20)
 @given(dims(), seeds, st.floats(500.0, 2000.0))
 def test_responsibilities_far_from_every_mean(d, seed, distance):
-    """Exercise 5, equation (8), the *stable* softmax: with sigma_c = 0.096 (retrieval) and c
+    """Exercise eq8-softmax, equation (8), the *stable* softmax: with sigma_c = 0.096 (retrieval) and c
     ~1e3 from every mean, every exp(logit) underflows to 0, yet r must be finite, sum to 1 and
     give the nearest mean responsibility 1 (the logit gap to the next is > 40 here).  Compared
     with pc_torch, whose softmax is stable, to 1e-10 absolute (entries of r are in [0, 1])."""
@@ -69,40 +69,40 @@ def test_responsibilities_far_from_every_mean(d, seed, distance):
     direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-300)
     assume(np.all(np.linalg.norm(direction, axis=1) > 0.5))
     c = distance * direction                                                    # (B, C)
-    sq = ((c[:, None, :] - mus[None, :, :]) ** 2).sum(axis=2)                   # (B, P)
-    order = np.sort(-sq / (2 * sigma_c ** 2), axis=1)
+    logits = pct.prior_logits(tt(c), tt(mus), sigma_c=sigma_c).numpy()          # (B, P)
+    order = np.sort(logits, axis=1)
     assume(d.P == 1 or np.all(order[:, -1] - order[:, -2] > 40.0))
     got = pcn.responsibilities(c, mus, sigma_c=sigma_c)
-    assert np.all(np.isfinite(got)), ("r (exercise 5, equation (8)) is not finite far from every "
+    assert np.all(np.isfinite(got)), ("r (exercise eq8-softmax, equation (8)) is not finite far from every "
                                       "mean: subtract the row maximum of the logits before exp")
     want = pct.responsibilities(tt(c), tt(mus), sigma_c=sigma_c)
-    assert_close("r far from every mean (exercise 5, equation (8))", got, want, RTOL)
-    nearest = np.argmin(sq, axis=1)
+    assert_close("r far from every mean (exercise eq8-softmax, equation (8))", got, want, RTOL)
+    nearest = np.argmax(logits, axis=1)
     assert np.all(got[np.arange(d.B), nearest] > 1 - 1e-12), \
-        f"r of the nearest mean (exercise 5): {got[np.arange(d.B), nearest]}, expected 1"
+        f"r of the nearest mean (exercise eq8-softmax): {got[np.arange(d.B), nearest]}, expected 1"
 
 
 @given(prior_cases())
 def test_prior_gradient_alone(k):
-    """Exercise 6, equation (8): g(c) = -(c - r(c) @ mus) / (2 sigma_c**2), with r(c) from the
-    reference (so exercise 5 need not be done)."""
+    """Exercise eq8-grad, g(c) of equation (8), with r(c) from the reference (so exercise
+    eq8-softmax need not be done)."""
     with mock.patch.object(np_prior, "responsibilities", reference_responsibilities):
         got = pcn.prior_gradient(k.c, k.mus, sigma_c=k.sigma_c)
     want = pct.prior_gradient(tt(k.c), tt(k.mus), sigma_c=k.sigma_c)
-    assert_close("g = prior_gradient(c) (exercise 6, equation (8))", got, want, RTOL,
+    assert_close("g = prior_gradient(c) (exercise eq8-grad, equation (8))", got, want, RTOL,
                  scale=_prior_scale(k))
 
 
 @given(prior_cases())
 def test_causes_prior_alone(k):
-    """Exercise 7, equation (8): c[t] = c + alpha_c g(c), with g from the reference (so
-    exercises 5 and 6 need not be done)."""
+    """Exercise eq8, c[t] of equation (8), with g from the reference (so exercises
+    eq8-softmax and eq8-grad need not be done)."""
     with mock.patch.object(np_prior, "prior_gradient", reference_prior_gradient), \
             mock.patch.object(np_prior, "responsibilities", reference_responsibilities):
         got = pcn.causes_prior(k.c, k.mus, alpha_c=k.alpha_c, sigma_c=k.sigma_c)
     want = pct.causes_prior(tt(k.c), tt(k.mus), alpha_c=k.alpha_c, sigma_c=k.sigma_c)
     scale = np.max(np.abs(k.c)) + k.alpha_c * _prior_scale(k)
-    assert_close("c[t] = causes_prior(c) (exercise 7, equation (8))", got, want, RTOL, scale=scale)
+    assert_close("c[t] = causes_prior(c) (exercise eq8, equation (8))", got, want, RTOL, scale=scale)
 
 
 @st.composite
@@ -117,7 +117,7 @@ def loop_cases(draw):
 
 
 def _reference_step(params, c, tau):
-    """A ``step_backward`` by autograd (stands in for exercise 8): the gradient with respect to
+    """A ``step_backward`` by autograd (stands in for exercise bptt-step): the gradient with respect to
     h of <d_error_t, x_pred(h)> + <g_next, h_prior_next(h)> at h = atanh(a_t)."""
     tp = pct.from_numpy(params)
 
@@ -134,8 +134,8 @@ def _reference_step(params, c, tau):
 @examples(20)
 @given(loop_cases())
 def test_backward_loop_alone(k):
-    """Exercise 9, the BPTT loop: g[t] for t = T-1 down to 0, g[T] = 0, each step by
-    step_backward (here the reference step, so exercise 8 need not be done)."""
+    """Exercise bptt-loop: g[t] for t = T-1 down to 0, g[T] = 0, each step by
+    step_backward (here the reference step, so exercise bptt-step need not be done)."""
     d = k.d
     ref_step = _reference_step(k.params, k.c, k.tau)
     want = np.empty((d.T, d.B, d.S))
@@ -145,8 +145,8 @@ def test_backward_loop_alone(k):
     with mock.patch.object(np_bptt, "step_backward", ref_step):
         got = pcn.backward(k.d_error, k.a, k.params, tau=k.tau)
     assert np.shape(got) == (d.T, d.B, d.S), \
-        f"g from backward (exercise 9, BPTT loop): shape {np.shape(got)}, expected {(d.T, d.B, d.S)}"
+        f"g from backward (exercise bptt-loop): shape {np.shape(got)}, expected {(d.T, d.B, d.S)}"
     scale = float(np.max(np.abs(want)))
     for t in reversed(range(d.T)):       # the first step the loop gets wrong is the one to fix
-        assert_close("g[t] = dL/dh_prior[t] from backward (exercise 9, BPTT loop)", got[t], want[t],
+        assert_close("g[t] = dL/dh_prior[t] from backward (exercise bptt-loop)", got[t], want[t],
                      RTOL, t=t, scale=scale)

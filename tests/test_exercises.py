@@ -36,8 +36,9 @@ pytestmark = pytest.mark.skipif(ex.is_student_copy(ROOT),
                                 reason="a student copy: the exercise machinery is checked on the solution")
 
 BEGIN, END = "# BEGIN" + " SOLUTION", "# END" + " SOLUTION"
-STUB = re.compile(r'^([ \t]*)raise NotImplementedError\("Exercise (\d+): ([\w.]+), [^"]*"\)(\r?\n)?$')
+STUB = re.compile(r'^([ \t]*)raise NotImplementedError\("Exercise ([\w-]+): ([\w.]+), [^"]*"\)(\r?\n)?$')
 NUMBERS = [e.number for e in ex.EXERCISES]
+KEY = {e.number: ex.exercise_key(e) for e in ex.EXERCISES}
 TIMEOUT_S = 300
 
 
@@ -76,8 +77,9 @@ def snapshot(tmp_path_factory) -> Path:
     """The project's files as they are now (what ``build`` copies)."""
     snap = tmp_path_factory.mktemp("snapshot") / "project"
     snap.mkdir()
-    for name in ex.PACKAGE_DIRS:
-        shutil.copytree(ROOT / name, snap / name, ignore=shutil.ignore_patterns(*ex.IGNORED))
+    for name in ex.PACKAGE_DIRS + ex.EXTRA_DIRS:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, snap / name, ignore=shutil.ignore_patterns(*ex.IGNORED))
     for name in ex.TOP_FILES:
         if (ROOT / name).is_file():
             shutil.copy2(ROOT / name, snap / name)
@@ -95,15 +97,18 @@ def runs(snapshot, full_copy, tmp_path_factory):
 
     - key N (an exercise number): a copy with only N stubbed, every grading test run there;
     - key 0: the same in a copy with nothing stubbed;
-    - key "full": ``python -m pytest -q`` in the full student copy.
+    - key "full": ``python -m pytest -q`` in the full student copy (less the notebook runs).
     """
     base = tmp_path_factory.mktemp("only")
     copies = {n: ex.build(base / f"only_{n}", root=snapshot, only=[n] if n else [])
               for n in [0] + NUMBERS}
     tests = _all_grading_tests()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {"full": pool.submit(_run, ["-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                                       full_copy)}
+        # the tutorials as notebooks are left out: in a stubbed copy they stop at the first stub
+        # (a kernel start each, for nothing this test counts); (h) runs one in a solved copy
+        futures = {"full": pool.submit(_run, ["-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                              "-k", "not runs_as_a_notebook"], full_copy,
+                                       2 * TIMEOUT_S)}
         futures.update({n: pool.submit(_pytest, copy, *tests) for n, copy in copies.items()})
         return {key: f.result() for key, f in futures.items()}
 
@@ -147,9 +152,9 @@ def test_student_copy_imports_and_has_the_stubs(full_copy):
         for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
             m = STUB.match(line)
             if m:
-                stubs[int(m.group(2))] = (path.relative_to(full_copy).as_posix(), m.group(3))
+                stubs[m.group(2)] = (path.relative_to(full_copy).as_posix(), m.group(3))
     assert len(stubs) >= 8
-    assert stubs == {e.number: (e.module, e.function) for e in ex.EXERCISES}
+    assert stubs == {KEY[e.number]: (e.module, e.function) for e in ex.EXERCISES}
     for path in full_copy.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert BEGIN not in text.splitlines() and "SOLUTION" not in "".join(
@@ -230,7 +235,7 @@ def test_only_exercise_n_stubbed_fails_its_grading_tests_alone(runs, number):
     assert done.returncode == 1, f"pytest exit {done.returncode}\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
     for test in e.tests:
         assert outcomes.get(test) == "FAILED", f"{test} should fail with exercise {number} stubbed"
-    assert f"Exercise {number} not done yet: implement {e.function}" in done.stdout
+    assert f"Exercise {KEY[number]} not done yet: implement {e.function}" in done.stdout
     for other in ex.EXERCISES:
         if other.number == number:
             continue
@@ -251,8 +256,8 @@ def test_full_student_copy_fails_tests_not_collection(runs):
     failed = int(re.search(r"(\d+) failed", done.stdout).group(1))
     assert failed >= max(8, len(ex.EXERCISES)), tail
     for e in ex.EXERCISES:
-        assert f"Exercise {e.number} not done yet: implement {e.function}" in done.stdout, \
-            f"no 'not done yet' line for exercise {e.number}"
+        assert f"Exercise {KEY[e.number]} not done yet: implement {e.function}" in done.stdout, \
+            f"no 'not done yet' line for exercise {KEY[e.number]}"
 
 
 # ----------------------------------------------------------------------------- (f)
@@ -314,24 +319,165 @@ def test_missing_tests_folder_is_named(tmp_path):
 
 
 # ----------------------------------------------------------------------------- (g)
-def test_list_prints_every_exercise():
+def test_exercise_names_follow_the_equations():
+    names = [ex.exercise_key(e) for e in ex.EXERCISES]
+    assert len(set(names)) == len(names)
+    for e in ex.EXERCISES:
+        label = re.fullmatch(r"equation \((\w+)\)(, .*)?", e.ref)
+        if label:                      # an equation's exercise is named after its number
+            assert ex.exercise_key(e).startswith("eq" + label.group(1)), (e.ref, ex.exercise_key(e))
+        assert ex.exercise(ex.exercise_key(e)) is e and ex.exercise(e.number) is e \
+            and ex.exercise(str(e.number)) is e
+    assert [ex.exercise_key(ex.exercise(n)) for n in (1, 3, 5, 8)] == ["eq1", "eq4", "eq8-softmax",
+                                                                      "bptt-step"]
+    derived = ex.Exercise(99, "t", "equation (1m)", "(1m) x", "m.py", "f", ("t",), "t.py")
+    assert ex.exercise_key(derived) == "eq1m"
+    with pytest.raises(ex.ExerciseError, match="no exercise eq99"):
+        ex.exercise("eq99")
+
+
+def test_list_prints_every_exercise_in_100_columns():
     done = _run(["-m", "pc_numpy.tools.exercises", "list"], ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    too_wide = [line for line in lines if len(line) > 100]
+    assert not too_wide, f"lines over 100 columns: {too_wide}"
     for e in ex.EXERCISES:
-        row = next((line for line in done.stdout.splitlines()
-                    if line.startswith(f"| {e.number} ")), None)
-        assert row is not None, f"exercise {e.number} not listed"
-        for cell in (e.equation.replace("|", "\\|"), e.function, f"grade {e.number}", ex.tutorial_path(e, ROOT)):
-            assert cell in row, f"exercise {e.number}: {cell!r} not in {row!r}"
-        assert ex.pytest_command(e) in done.stdout
+        row = next((line for line in lines if line.split()[:2] == [KEY[e.number], str(e.number)]), None)
+        assert row is not None, f"exercise {KEY[e.number]} not listed"
+        for cell in (e.function, e.module, ex.tutorial_path(e, ROOT)):
+            assert cell in row, f"exercise {KEY[e.number]}: {cell!r} not in {row!r}"
+        assert " ".join(e.equation.split()) in " ".join(done.stdout.split())
+        for test in e.tests:
+            assert test in done.stdout
+
+
+def _grade(copy: Path, *args, timeout: int = TIMEOUT_S):
+    return _run(["-m", "pc_numpy.tools.exercises", "grade", *args, "--", "-p", "no:cacheprovider"],
+                copy, timeout=timeout)
 
 
 def test_grade_runs_the_grading_tests(full_copy):
-    done = _run(["-m", "pc_numpy.tools.exercises", "grade", "2", "--", "-p", "no:cacheprovider"],
-                full_copy)
+    done = _grade(full_copy, "eq2")
     assert done.returncode == 1, done.stdout[-3000:]
-    assert "tests/test_equations.py::test_prediction_2" in done.stdout
-    assert "Exercise 2 not done yet: implement prediction" in done.stdout
-    assert "Exercise 2 NOT YET" in done.stdout
+    assert "test_prediction_2: not done yet" in done.stdout
+    assert "== eq2 NOT YET: 1 of 1 grading tests fail" in done.stdout
+    assert len(done.stdout.splitlines()) <= 5, done.stdout
+    same = _grade(full_copy, "2")                                   # the number works too
+    assert same.returncode == 1 and "== eq2 NOT YET" in same.stdout
     done = _run(["-m", "pc_numpy.tools.exercises", "grade", "99"], full_copy, timeout=60)
     assert done.returncode == 2 and "no exercise 99" in done.stderr
+
+
+def test_grade_reports_a_wrong_body_and_a_pass_in_a_few_lines(snapshot, tmp_path):
+    """A wrong sign in (6): grade names the variable, the relative error against the tolerance
+    and the smallest failing example, in a few lines of at most 100 columns; a pass (eq1, given
+    in this copy) states the worst relative error and the tolerance."""
+    copy = ex.build(tmp_path / "wrong", root=snapshot, only=["eq6"])
+    module = copy / "pc_numpy" / "inference.py"
+    text = module.read_text(encoding="utf-8")
+    stub = next(line for line in text.splitlines() if "Exercise eq6" in line)
+    indent = stub[:len(stub) - len(stub.lstrip())]
+    module.write_text(text.replace(stub, f"{indent}return c_prev + alpha_h * (error_h @ params.w_c)"),
+                      encoding="utf-8")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        wrong, right = pool.map(lambda name: _grade(copy, name), ["eq6", "eq1"])
+    assert wrong.returncode == 1, wrong.stdout[-3000:] + wrong.stderr[-2000:]
+    out = wrong.stdout
+    assert "test_causes_bottom_up_6 FAILED: c (after (6)): relative error" in out, out
+    assert "> rtol 1.0e-10" in out and "smallest failing example: k=namespace(d=Dims(" in out, out
+    assert "== eq6 NOT YET: 1 of 1 grading tests fail" in out
+    assert len(out.splitlines()) <= 10 and max(map(len, out.splitlines())) <= 100, out
+    assert right.returncode == 0, right.stdout[-3000:]
+    line = next(line for line in right.stdout.splitlines() if "test_hidden_prior_1" in line)
+    m = re.search(r"passed: worst relative error (\S+) \(tolerance 1e-10, h_prior", line)
+    assert m and float(m.group(1)) <= 1e-10, right.stdout
+    assert "== eq1 PASSED: 1 of 1 grading tests" in right.stdout
+    assert len(right.stdout.splitlines()) <= 4, right.stdout
+
+
+# ----------------------------------------------------------------------------- (h)
+# Where a student copy must not show a solution: everything a student reads but the marked
+# modules (pc_torch is the reference and stays, as a compiled library would in a course).
+NO_SOLUTION_IN = ("tutorials", "tests", "docs", "README.md", "EXERCISES.md")
+TEXT_SUFFIXES = {".py", ".md", ".txt", ".cfg", ".toml", ".rst", ".ipynb", ""}
+MIN_FRAGMENT = 12      # characters (spaces removed): "k=1.0/tau" (9) is arithmetic, not a solution
+
+
+def _code(line: str) -> str:
+    """A line of code without its comment and without any white space."""
+    return re.sub(r"\s+", "", line.split("#", 1)[0])
+
+
+def _solution_fragments(root: Path):
+    """``{fragment: exercise}``: every line of every marked body, and the right-hand side of each
+    (after ``return`` or the first ``=``), as code without spaces, when at least MIN_FRAGMENT long."""
+    found = {}
+    by_number = ex.check_registry(ex.find_markers(root))
+    for number, m in by_number.items():
+        lines = (root / m.path).read_text(encoding="utf-8").splitlines()[m.begin:m.end - 1]
+        for line in lines:
+            code = _code(line)
+            rhs = re.sub(r"^return", "", code) if code.startswith("return") else \
+                (code.split("=", 1)[1] if re.match(r"^[\w.\[\], ]+=[^=]", code) else code)
+            for fragment in {code, rhs}:
+                if len(fragment) >= MIN_FRAGMENT:
+                    found[fragment] = KEY[number]
+    return found
+
+
+def _put_solutions_back(snapshot: Path, copy: Path) -> None:
+    for module in {e.module for e in ex.EXERCISES}:
+        blocks = iter(_solution_blocks((snapshot / module).read_text(encoding="utf-8")))
+        lines = (copy / module).read_text(encoding="utf-8").splitlines(keepends=True)
+        (copy / module).write_text("".join(next(blocks) if STUB.match(line) else line
+                                           for line in lines), encoding="utf-8")
+
+
+def test_student_copy_holds_no_solution_and_solved_passes(snapshot, full_copy, tmp_path):
+    """(h) No line of any solution body, nor its right-hand side, appears in the copy's tutorials,
+    tests or docs; a tutorial run in the stubbed copy uses the copy's pc_numpy (it stops at the
+    first stub even with the solution on PYTHONPATH); with the solutions put back the copy passes
+    a representative part of its own suite, a tutorial run as a notebook among it."""
+    fragments = _solution_fragments(snapshot)
+    assert len(fragments) >= len(ex.EXERCISES), fragments
+    leaks = []
+    for name in NO_SOLUTION_IN:
+        base = full_copy / name
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file()) \
+            if base.is_dir() else []
+        for path in files:
+            if path.suffix not in TEXT_SUFFIXES:
+                continue
+            for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                code = _code(line) if path.suffix == ".py" else re.sub(r"\s+", "", line)
+                leaks += [f"{path.relative_to(full_copy)}:{no}: {line.strip()}  (solution of "
+                          f"{key})" for fragment, key in fragments.items() if fragment in code]
+    assert not leaks, "solution lines in the student copy:\n" + "\n".join(leaks)
+
+    # the tutorials import the copy's pc_numpy, even when another one comes first on the path
+    env = dict(_env(full_copy), PC_FAST="1", MPLBACKEND="Agg", PC_FIGURES=str(tmp_path / "figs"),
+               PYTHONPATH=str(snapshot))
+    done = subprocess.run([sys.executable, "01_generative_model.py"], cwd=full_copy / "tutorials",
+                          env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert f"using pc_numpy from {(full_copy / 'pc_numpy').resolve()}" in done.stdout, done.stdout
+    assert done.returncode != 0 and "NotImplementedError: Exercise eq1: hidden_prior" in done.stderr, \
+        done.stderr[-2000:]
+
+    solved = tmp_path / "solved"
+    shutil.copytree(full_copy, solved)
+    _put_solutions_back(snapshot, solved)
+    assert not [p for p in solved.rglob("*.py") if any(STUB.match(s) for s in
+                                                       p.read_text(encoding="utf-8").splitlines())]
+    assert ex.is_student_copy(solved)
+    done = _pytest(solved, "tests/test_readme.py", "tests/test_equations.py",
+                   "tests/test_exercise_units.py", "tests/test_adam.py", "tests/test_exercises.py",
+                   "tests/test_tutorials.py::test_tutorial_runs_as_a_notebook[01_generative_model]")
+    outcomes = _outcomes(done)
+    tail = done.stdout[-3000:] + done.stderr[-2000:]
+    assert done.returncode == 0, tail
+    assert outcomes.get("tests/test_tutorials.py::test_tutorial_runs_as_a_notebook"
+                        "[01_generative_model]") == "PASSED", tail
+    assert all(outcomes.get(t) == "PASSED" for t in ("tests/test_readme.py::test_ci_runs_exactly_the"
+                                                     "_readme_test_command",)), tail
+    assert re.search(r"\d+ skipped", done.stdout), "test_exercises.py is skipped in a copy"

@@ -106,20 +106,24 @@ assert params.w_o.shape == (O, S) and params.w_c.shape == (S, C) and params.w_r.
 #   With $\tau = 1$ this is an ordinary RNN, $h_t = u_t$; with a large $\tau$ the state moves only a
 #   small fraction of the way toward the drive at each step.
 #
-# It is implemented by `pc_numpy.hidden_prior` (file `pc_numpy/generative.py`). Here is (1)
-# written out by hand and compared with the library:
+# It is implemented by `pc_numpy.hidden_prior` (file `pc_numpy/generative.py`), **exercise eq1**
+# in a student copy (`python -m pc_numpy.tools.exercises grade eq1`). The cell below calls it on
+# random inputs and prints its relative error, $\max|\text{yours} - \text{ref}| / \max|\text{ref}|$,
+# against the reference: the same equation in `pc_torch`, the PyTorch twin, in float64. The two
+# differ only by rounding (about $10^{-16}$); a slip in the formula gives $10^{-3}$ or more, so the
+# tolerance is $10^{-10}$.
 
 # %%
 h_prev = rng.standard_normal((B, S))               # (B, S)  h_post[t-1]
 c_prev = rng.standard_normal((B, C))               # (B, C)  c[t-1]
 tau = 5.0
 
-drive = np.tanh(h_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r    # (B, S)
-h_prior_by_hand = (1 - 1 / tau) * h_prev + (1 / tau) * drive                   # (B, S)
-
-h_prior = pcn.hidden_prior(h_prev, c_prev, params, tau=tau)                    # (B, S)
-assert np.allclose(h_prior, h_prior_by_hand, rtol=1e-12, atol=1e-14), "hidden_prior != (1)"
-print("hidden_prior matches (1) written by hand; max |diff| =", np.abs(h_prior - h_prior_by_hand).max())
+h_prior = pcn.hidden_prior(h_prev, c_prev, params, tau=tau)                    # (B, S)  yours
+tc.check("h_prior, equation (1)", h_prior, tc.reference("hidden_prior", h_prev, c_prev, params, tau=tau))
+# tau = 1: no leak, a plain RNN step
+tc.check("h_prior with tau = 1",
+         pcn.hidden_prior(h_prev, c_prev, params, tau=1.0),
+         tc.reference("hidden_prior", h_prev, c_prev, params, tau=1.0))
 
 # %% [markdown]
 # ### The time constant as a low-pass filter
@@ -186,21 +190,24 @@ for tau_value in taus:
         out.append(h[0, 0])
     filtered[tau_value] = np.array(out)
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
 for tau_value, colour in zip(taus, ["tab:blue", "tab:orange", "tab:green"]):
     axes[0].plot(t_axis, charge[tau_value], color=colour, label=f"tau = {tau_value:g}")
     axes[0].plot(t_axis, discharge[tau_value], color=colour, ls="--")
-    axes[1].plot(t_axis, filtered[tau_value], color=colour, label=f"tau = {tau_value:g}")
-axes[0].set_title("constant input: solid c=1 from h0=0, dashed c=0 from h0=1")
+    axes[1].plot(t_axis, filtered[tau_value], color=colour)
+axes[0].plot([], [], color="0.3", label="charging: c = 1 from h0 = 0")
+axes[0].plot([], [], color="0.3", ls="--", label="discharging: c = 0 from h0 = 1")
+axes[1].plot(t_axis, square, color="0.7", lw=1, label="input c[t] (square wave)", zorder=0)
+axes[0].set_title("constant input")
 axes[0].set_xlabel("time step t")
 axes[0].set_ylabel("hidden unit h[t]")
-axes[0].legend()
-axes[1].plot(t_axis, square, color="0.7", lw=1, label="input c[t]", zorder=0)
 axes[1].set_title("square-wave input (period 20): tau is a low-pass filter")
 axes[1].set_xlabel("time step t")
 axes[1].set_ylabel("hidden unit h[t]")
-axes[1].legend(loc="lower right", fontsize=8)
-fig.tight_layout()
+handles, names = axes[0].get_legend_handles_labels()
+more, more_names = axes[1].get_legend_handles_labels()
+fig.tight_layout(rect=(0, 0.06, 1, 1))
+fig.legend(handles + more, names + more_names, loc="lower center", ncol=6, fontsize=8, frameon=False)
 tc.savefig(fig, "01_time_constant")
 
 # %% [markdown]
@@ -223,15 +230,15 @@ tc.savefig(fig, "01_time_constant")
 # (`error`, shape `(B, O)`; note the sign: prediction minus target). These are
 # `pc_numpy.prediction` and `pc_numpy.output_error`, also in `pc_numpy/generative.py`.
 
+# `pc_numpy.prediction` is **exercise eq2**; (3) is given. The check cell prints your relative
+# error against `pc_torch` (tolerance $10^{-10}$, as above):
+
 # %%
 x_t = rng.standard_normal((B, O))                                         # (B, O) a target
-x_pred_by_hand = np.tanh(h_prior) @ params.w_o.T + params.b_o             # (B, O)  (2)
-error_by_hand = x_pred_by_hand - x_t                                      # (B, O)  (3)
-x_pred = pcn.prediction(h_prior, params)
-error = pcn.output_error(x_pred, x_t)
-assert np.allclose(x_pred, x_pred_by_hand, rtol=1e-12, atol=1e-14), "prediction != (2)"
-assert np.allclose(error, error_by_hand, rtol=1e-12, atol=1e-14), "output_error != (3)"
-print("prediction and output_error match (2) and (3)")
+x_pred = pcn.prediction(h_prior, params)                                  # (B, O)  (2), yours
+error = pcn.output_error(x_pred, x_t)                                     # (B, O)  (3)
+tc.check("x_pred, equation (2)", x_pred, tc.reference("prediction", h_prior, params))
+tc.check("error, equation (3)", error, tc.reference("output_error", x_pred, x_t))
 
 # %% [markdown]
 # ## Generation mode: what $c$ does

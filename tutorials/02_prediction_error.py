@@ -95,20 +95,22 @@ print("trained loss", round(float(result.losses[-1]), 4), "| h_prior", h_prior.s
       "| error", error.shape)
 
 # %% [markdown]
-# The gradient written by hand, the step (4) by hand, and the library:
+# `pc_numpy.hidden_posterior` is **exercise eq4** in a student copy. The cell calls it and prints
+# its relative error against `pc_torch` in float64 (tolerance $10^{-10}$: the two differ only by
+# rounding, ~$10^{-16}$). Then it reads back the step your function took,
+# $\nabla E = (h^{\text{prior}} - h^{\text{post}}) / \alpha_x$, which the next cells test against the
+# definition of a gradient.
 
 # %%
 alpha_x = 0.1                                      # the rate used for retrieval (docs/model.md §4)
 a = np.tanh(h_prior)                               # (B, S)
-grad_E = (1 - a ** 2) * (error @ params.w_o)       # (B, S)  d/dh 0.5||e||^2, row by row
-h_post_by_hand = h_prior - alpha_x * grad_E        # (B, S)  one gradient step
-
-h_post = pcn.hidden_posterior(h_prior, error, params, alpha_x=alpha_x)   # (B, S)  (4)
-assert np.allclose(h_post, h_post_by_hand, rtol=1e-12, atol=1e-14), "hidden_posterior != (4)"
-print("hidden_posterior == h_prior - alpha_x * grad E")
+h_post = pcn.hidden_posterior(h_prior, error, params, alpha_x=alpha_x)   # (B, S)  (4), yours
+tc.check("h_post, equation (4)", h_post,
+         tc.reference("hidden_posterior", h_prior, error, params, alpha_x=alpha_x))
+grad_E = (h_prior - h_post) / alpha_x              # (B, S)  the step (4) takes, per unit of alpha_x
 
 # %% [markdown]
-# Check cell: the hand-derived gradient against a **central finite difference**,
+# Check cell: the gradient read back from (4) against a **central finite difference**,
 # $\partial E / \partial h_s \approx (E(h + \epsilon u_s) - E(h - \epsilon u_s)) / 2\epsilon$ with $u_s$
 # the unit vector of coordinate $s$. Its error is $O(\epsilon^2)$ plus rounding
 # $O(10^{-16}/\epsilon)$, so with $\epsilon = 10^{-6}$ a relative error near $10^{-8}$ to $10^{-6}$ is
@@ -129,7 +131,7 @@ for s in range(S):
     bump[s] = eps
     grad_fd[:, s] = (energy(h_prior + bump) - energy(h_prior - bump)) / (2 * eps)
 rel = np.abs(grad_fd - grad_E).max() / np.abs(grad_E).max()
-print(f"finite difference vs hand-derived gradient: max relative error {rel:.2e}")
+print(f"finite difference vs the step of (4): max relative error {rel:.2e}")
 assert rel < 1e-6, f"gradient of 0.5||error||^2 w.r.t. h_prior: relative error {rel}"
 
 # %% [markdown]
@@ -141,7 +143,7 @@ assert rel < 1e-6, f"gradient of 0.5||error||^2 w.r.t. h_prior: relative error {
 # $\frac{d}{d\alpha_x} E(h^{\text{prior}} - \alpha_x \nabla E)\big|_{\alpha_x=0} = -\lVert \nabla E \rVert^2$.
 # For a large $\alpha_x$ the step **overshoots**: it jumps past the minimum along the gradient
 # direction and the error grows again. Near the prior, $E$ is roughly the quadratic
-# $\tfrac12 \lVert e + \delta\, J^\top \rVert^2$ in the step $\delta$, with
+# $\tfrac12 \lVert e + \delta\, J \rVert^2$ in the step $\delta$ (a row of length $S$), with
 # $J = \mathrm{diag}(1 - \tanh^2 h)\, W_o^\top$ the `(S, O)` Jacobian of $\hat x$; along the gradient
 # the best step is about $\alpha^\star = \lVert \nabla E\rVert^2 / \lVert \nabla E\, J \rVert^2$,
 # and beyond $2\alpha^\star$ the error is larger than where it started.
@@ -270,7 +272,7 @@ assert mean_err[1] < mean_err[0], "inference with alpha_x = 0.1 lowers the error
 # - (4) `pc_numpy.hidden_posterior` is exactly one gradient-descent step, of size $\alpha_x$, on
 #   $\tfrac12\lVert e_t\rVert^2$ with respect to $h^{\text{prior}}_t$; the factor
 #   $1 - \tanh^2$ is the derivative of the read-out's $\tanh$ and $e W_o$ carries the error back
-#   through $W_o$. Checked against the hand formula and a finite difference.
+#   through $W_o$. Checked against `pc_torch` and a finite difference.
 # - Small $\alpha_x$: the error falls, at rate $\lVert\nabla E\rVert^2$; too large: it overshoots.
 #   Retrieval uses $\alpha_x = 0.1$, a partial correction that accumulates over time.
 # - (5) `pc_numpy.hidden_error`: $e^h = h^{\text{prior}} - h^{\text{post}} = \alpha_x\nabla E$, how much

@@ -45,6 +45,7 @@ except NameError:                       # in a notebook started in tutorials/
 import _common as tc
 
 import numpy as np
+from unittest import mock
 import pc_numpy as pcn
 
 plt = tc.plt
@@ -95,8 +96,12 @@ grad_log_p = np.stack([(pcn.log_prior(c_all + eps * np.eye(C)[j], mus, sigma_c=s
 rel = np.abs(0.5 * grad_log_p - g).max() / np.abs(g).max()
 print(f"g vs 0.5 * finite-difference grad log p: max relative error {rel:.1e}")
 assert rel < 1e-6, f"g = 0.5 grad log p: relative error {rel}"
-assert np.allclose(pcn.causes_prior(c_all, mus, alpha_c=alpha_c, sigma_c=sigma_c),
-                   c_all + alpha_c * g, rtol=1e-12, atol=1e-14), "(8) = c + alpha_c g"
+# your three functions of (8) (exercises eq8-softmax, eq8-grad, eq8) against pc_torch, float64
+tc.check("r(c), equation (8)", pcn.responsibilities(c_all, mus, sigma_c=sigma_c),
+         tc.reference("responsibilities", c_all, mus, sigma_c=sigma_c))
+tc.check("g(c), equation (8)", g, tc.reference("prior_gradient", c_all, mus, sigma_c=sigma_c))
+tc.check("c[t], equation (8)", pcn.causes_prior(c_all, mus, alpha_c=alpha_c, sigma_c=sigma_c),
+         tc.reference("causes_prior", c_all, mus, alpha_c=alpha_c, sigma_c=sigma_c))
 
 # %% [markdown]
 # ## The softmax, computed stably
@@ -116,8 +121,8 @@ assert np.allclose(pcn.causes_prior(c_all, mus, alpha_c=alpha_c, sigma_c=sigma_c
 # The last term is the same for every $k$: it is one of those constants the softmax ignores. So
 # the library uses $\tilde\ell = (c\,\mu^\top - \tfrac12\lVert\mu\rVert^2)/\sigma_c^2$, one `(B, C) @
 # (C, P)` matrix product, then subtracts the row maximum. Check cell: the two kinds of logits differ
-# by $-\lVert c\rVert^2/2\sigma_c^2$ in every column, and a stable softmax of the full logits, written
-# by hand, equals the library's responsibilities at every test point, near and far.
+# by $-\lVert c\rVert^2/2\sigma_c^2$ in every column, and PyTorch's (stable) `torch.softmax` of the full
+# logits equals your `responsibilities` (exercise eq8-softmax) at every test point, near and far.
 
 # %%
 diff = c_all[:, None, :] - mus[None, :, :]                                          # (9, P, C)
@@ -128,14 +133,12 @@ assert np.allclose(logits_full - logits_reduced, np.broadcast_to(shift, logits_f
                    rtol=1e-12, atol=1e-9), "the dropped term is -||c||^2/(2 sigma_c^2)"
 
 
-def stable_softmax(logits):
-    """Softmax of each row, after subtracting the row maximum; (B, P) -> (B, P)."""
-    w = np.exp(logits - logits.max(axis=1, keepdims=True))                          # (B, P)
-    return w / w.sum(axis=1, keepdims=True)
+import torch  # noqa: E402
 
-
-r = pcn.responsibilities(c_all, mus, sigma_c=sigma_c)                               # (9, P)
-assert np.allclose(r, stable_softmax(logits_full), rtol=1e-9, atol=1e-12), "responsibilities"
+r = pcn.responsibilities(c_all, mus, sigma_c=sigma_c)                               # (9, P), yours
+r_full = torch.softmax(torch.as_tensor(logits_full), dim=1).numpy()                 # torch's, full logits
+# the logits here reach ~1e3, each rounded to ~1e-13 absolute: r agrees to ~1e-12, so 1e-9
+tc.check("r(c) vs torch.softmax of the full logits", r, r_full, tol=1e-9)
 assert np.allclose(r.sum(axis=1), 1.0)
 print("responsibilities of the far points:\n", np.round(r[len(c_near):], 4))
 
@@ -165,9 +168,12 @@ def naive_responsibilities(c, mus, sigma_c, dtype=np.float32):
 
 
 def naive_gradient(c, mus, sigma_c, dtype=np.float32):
-    """g(c) = -(c - r @ mus) / (2 sigma^2) with the naive responsibilities; (B, C)."""
-    r = naive_responsibilities(c, mus, sigma_c, dtype)
-    return (-(c.astype(dtype) - r @ mus.astype(dtype)) / dtype(2 * sigma_c ** 2)).astype(np.float64)
+    """g(c) of (8), your prior_gradient, with the naive responsibilities in place of yours; (B, C)."""
+    def naive(c_, mus_, *, sigma_c, check=True):
+        return naive_responsibilities(c_, mus_, sigma_c, dtype).astype(np.float64)
+
+    with mock.patch.object(pcn.prior, "responsibilities", naive):
+        return pcn.prior_gradient(np.asarray(c, dtype=np.float64), mus, sigma_c=sigma_c)
 
 
 # %% [markdown]

@@ -52,7 +52,9 @@ rng = np.random.default_rng(5)          # every random draw below comes from thi
 # $\alpha_x = \alpha_h = \alpha_c = \sigma_r = 0$. Then (4) gives $h^{post}_t = h^{prior}_t$,
 # the hidden error (5) is zero, and (6)-(8) leave the causes alone: $c_t = c_0$ for every $t$.
 # What is left of a step is (1)-(3). Writing $h_t$ for $h^{prior}_t$, $k = 1/\tau$ and
-# $a_t = \tanh(h_t)$ (with $a_{-1} = \tanh(h_0)$, the state before the first step):
+# $a_t = \tanh(h_t)$, and $h_{\text{init}}$ (`h0` in the code) for the state *before* the first
+# step, so that $h_{-1} = h_{\text{init}}$ and $a_{-1} = \tanh(h_{\text{init}})$ (not $h_0$: that is
+# `h_prior[0]`, the state *after* step 0):
 #
 # $$h_t = (1-k)\,h_{t-1} + k\,\big(a_{t-1} W_r^\top + c_0 W_c^\top + b_r\big) \qquad (1)$$
 # $$\hat x_t = a_t W_o^\top + b_o \qquad (2) \qquad\qquad e_t = \hat x_t - x_t \qquad (3)$$
@@ -90,7 +92,9 @@ assert np.array_equal(trace.c, np.broadcast_to(c0, (T, B, C)))
 # The loss is the mean squared output error over all $N = T \cdot B \cdot O$ entries:
 #
 # $$L = \frac{1}{N} \sum_{t,b,o} e_{t,b,o}^2, \qquad
-#   \frac{\partial L}{\partial e_t} = \frac{2\,e_t}{N} =: \delta_t \quad(\texttt{d\_error[t]}).$$
+#   \frac{\partial L}{\partial e_t} = \frac{2\,e_t}{N} =: \delta_t ,$$
+#
+# called `d_error[t]` in the code.
 #
 # `pc_numpy.forward` (in `pc_numpy/bptt.py`) runs the generation rollout and returns the loss and
 # a `ForwardCache` with what the backward pass needs: `error` $(T,B,O)$, `a` $= a_t$ $(T,B,S)$,
@@ -128,46 +132,62 @@ print(f"loss L = {loss:.6f}")
 # The first and third terms share the factor $(1 - a_t^2)$: both go through $a_t$. So one step
 # backward is: the derivative with respect to $a_t$, $\;\delta_t W_o + (k g_{t+1}) W_r$, times
 # $1 - a_t^2$, plus the leak. That is `pc_numpy.step_backward` (file `pc_numpy/bptt.py`), the
-# analogue of CS231n's `rnn_step_backward`. Here it is written again in two lines, next to the
-# library's, on random inputs:
+# analogue of CS231n's `rnn_step_backward`, and **exercise bptt-step** in a student copy.
+#
+# The check cell calls your `step_backward` on random inputs and prints its relative error against
+# a reference that knows nothing of the derivation: PyTorch's autograd, asked for the gradient
+# with respect to $h_t$ of $\langle \delta_t, \hat x_t(h_t)\rangle + \langle g_{t+1}, h_{t+1}(h_t)\rangle$
+# (exactly the two paths, weighted by what flows back along each), built from `pc_torch`'s (1) and
+# (2) in float64. Tolerance $10^{-10}$: the same algebra, differing by rounding only.
 
 # %%
-def my_step_backward(d_error_t, g_next, a_t, w_o, w_r, k):
-    d_a = d_error_t @ w_o + (k * g_next) @ w_r                # (B, S) dL/da[t], both paths into a[t]
-    return d_a * (1 - a_t ** 2) + (1 - k) * g_next            # (B, S) plus the leak
+tp = pct.from_numpy(params)                                # the same weights as float64 tensors
+to_t = lambda a: torch.as_tensor(a, dtype=torch.float64)    # noqa: E731
+
+
+def reference_step_backward(d_error_t, g_next, h_t, c):
+    """d/dh_t of <d_error_t, x_pred(h_t)> + <g_next, h_prior_next(h_t)>, by autograd; (B, S)."""
+    h = to_t(h_t).requires_grad_(True)
+    paths = ((to_t(d_error_t) * pct.prediction(h, tp)).sum()
+             + (to_t(g_next) * pct.hidden_prior(h, to_t(c), tp, tau=tau)).sum())
+    return torch.autograd.grad(paths, h)[0].numpy()
 
 
 d_error_t = rng.standard_normal((B, O))
 g_next = rng.standard_normal((B, S))
-a_t = np.tanh(rng.standard_normal((B, S)))
-mine = my_step_backward(d_error_t, g_next, a_t, params.w_o, params.w_r, 1 / tau)
-lib = pcn.step_backward(d_error_t, g_next, a_t, params, tau=tau)
-assert np.allclose(mine, lib, rtol=1e-14, atol=1e-15), np.abs(mine - lib).max()
-print("step_backward: same as the two lines above, max |diff| =", np.abs(mine - lib).max())
+h_t = rng.standard_normal((B, S))
+mine = pcn.step_backward(d_error_t, g_next, np.tanh(h_t), params, tau=tau)   # yours
+tc.check("g[t], one step backward", mine, reference_step_backward(d_error_t, g_next, h_t, c0))
+no_next = np.zeros_like(g_next)                            # g[T] = 0: nothing after the last step
+tc.check("g[T-1] (g_next = 0: the prediction path alone)",
+         pcn.step_backward(d_error_t, no_next, np.tanh(h_t), params, tau=tau),
+         reference_step_backward(d_error_t, no_next, h_t, c0))
 
 # %% [markdown]
 # ## 4. The loop: `pc_numpy.backward`
 #
-# BPTT is the visible loop that applies the step backward from $t = T-1$ down to $0$:
+# BPTT is the visible loop that applies the step backward from $t = T-1$ down to $0$, starting
+# from $g_T = 0$ and carrying one $(B, S)$ array from step to step, as in CS231n's
+# `rnn_backward`. That is `pc_numpy.backward(d_error, a, params, tau=tau)` in `pc_numpy/bptt.py`,
+# **exercise bptt-loop**; it returns all of $g$, shape $(T, B, S)$.
 #
-# ```python
-# g_next = zeros((B, S))                                   # g[T] = 0
-# for t in reversed(range(T)):
-#     g_next = g[t] = step_backward(d_error[t], g_next, a[t], params, tau=tau)
-# ```
-#
-# That is the body of `pc_numpy.backward(d_error, a, params, tau=tau)` in `pc_numpy/bptt.py`.
-# It returns all of $g$, shape $(T, B, S)$. We run it on the tiny model, and also write the
-# loop ourselves with `my_step_backward` (check cell: identical).
+# Check cell: your $g$ on the tiny model against autograd's, where nothing is derived by hand:
+# `pc_torch` runs the same generation rollout forward (one call of (1) per step), keeps each
+# $h_t$, computes the same loss, and `backward()` fills in $\partial L / \partial h_t$ for every $t$.
 
 # %%
 d_error = 2 * cache.error / x.size                         # (T, B, O)  delta_t = 2 e_t / N
-g = pcn.backward(d_error, cache.a, params, tau=tau)        # (T, B, S)  g[t] = dL/dh_prior[t]
+g = pcn.backward(d_error, cache.a, params, tau=tau)        # (T, B, S)  g[t] = dL/dh_prior[t], yours
 
-g_mine = np.zeros((T + 1, B, S))                           # g_mine[T] = 0
-for t in reversed(range(T)):
-    g_mine[t] = my_step_backward(d_error[t], g_mine[t + 1], cache.a[t], params.w_o, params.w_r, 1 / tau)
-assert np.allclose(g_mine[:T], g, rtol=1e-13, atol=1e-16)
+h, h_priors = to_t(h0).requires_grad_(True), []             # a leaf, so that every h_t has a .grad
+for t in range(T):                                         # generation mode: h_post = h_prior
+    h = pct.hidden_prior(h, to_t(c0), tp, tau=tau)
+    h.retain_grad()
+    h_priors.append(h)
+sum(((pct.prediction(h_t, tp) - to_t(x[t])) ** 2).sum() for t, h_t in enumerate(h_priors)).div(x.size).backward()
+g_autograd = np.stack([h_t.grad.numpy() for h_t in h_priors])                   # (T, B, S)
+for t in range(T - 1, -1, -1):                            # from the end: the first wrong step is the one to fix
+    tc.check(f"g[{t}] from backward", g[t], g_autograd[t])
 print("||g[t]|| for t = 0..T-1:", np.round(np.linalg.norm(g, axis=(1, 2)), 5))
 
 # %% [markdown]
@@ -184,13 +204,17 @@ print("||g[t]|| for t = 0..T-1:", np.round(np.linalg.norm(g, axis=(1, 2)), 5))
 #   $\;\partial L/\partial b_r = \sum_{t,b} k g_t$,
 #   $\;\partial L/\partial W_c = \sum_t (k g_t)^\top c_0$,
 #   $\;\partial L/\partial c_0 = \sum_t (k g_t)\, W_c$.
-# * $h_0$ is the state "before step 0": it reaches $L$ only through step 0's leak and
-#   recurrence, so its gradient is **one more step backward with no prediction** ($\delta = 0$):
-#   $\;\partial L / \partial h_0 = (1-k) g_0 + \big((k g_0) W_r\big) \odot (1 - a_{-1}^2)$.
+# * $h_{\text{init}}$ (`h0`) is the state before step 0: it reaches $L$ only through step 0's
+#   leak and recurrence, so its gradient is **one more step backward with no prediction**
+#   ($\delta = 0$):
+#   $\;\partial L / \partial h_{\text{init}} = (1-k) g_0 + \big((k g_0) W_r\big) \odot (1 - a_{-1}^2)$.
 #
 # `pc_numpy.loss_and_grads(params, x, c0, h0, tau=tau)` (in `pc_numpy/bptt.py`) runs
-# `forward`, `backward` and these sums, each one matrix product over the stacked $(T\cdot B)$
-# rows. We compute the sums here as explicit loops over time and compare.
+# `forward`, `backward` and these sums. It computes each sum over $t$ and $b$ as **one** matrix
+# product over the $T\cdot B$ stacked rows, e.g. for $W_o$
+# `d_error.reshape(T * B, O).T @ a.reshape(T * B, S)`. The cell below writes the same sums the
+# other way, an explicit loop over time with one product per step, and compares: the same
+# numbers up to the order of summation (tolerance $10^{-12}$).
 
 # %%
 k = 1 / tau
@@ -203,7 +227,7 @@ for t in range(T):
     mine["b_r"] += (k * g[t]).sum(axis=0)                   # (S,)
     mine["w_c"] += (k * g[t]).T @ c0                        # (S, C)
     mine["c0"] += (k * g[t]) @ params.w_c                   # (B, C)
-mine["h0"] = my_step_backward(np.zeros((B, O)), g[0], np.tanh(h0), params.w_o, params.w_r, k)  # (B, S)
+mine["h0"] = pcn.step_backward(np.zeros((B, O)), g[0], np.tanh(h0), params, tau=tau)      # (B, S)
 
 loss_lib, grads = pcn.loss_and_grads(params, x, c0, h0, tau=tau)
 assert loss_lib == loss
@@ -224,7 +248,7 @@ print("the sums over time match pcn.loss_and_grads for", list(mine))
 # about $10^{-16} L / \epsilon \approx 10^{-10}$, so a correct gradient agrees to roughly
 # $10^{-9}$ relative; a wrong term would show up at $10^{-2}$ or worse. We allow $10^{-6}$
 # (the tolerance of docs/conventions.md), measured as $\max|fd - \text{bptt}| / \max|\text{bptt}|$
-# per value. $h_0$ is perturbed as the shared vector of shape $(S,)$, so its gradient is the
+# per value. $h_{\text{init}}$ is perturbed as the shared vector of shape $(S,)$, so its gradient is the
 # one of `loss_and_grads` with a vector `h0`: the sum over the batch.
 
 # %%
@@ -256,7 +280,7 @@ print("finite differences, max relative error per value:")
 print({name: f"{err:.1e}" for name, err in fd_rel.items()})
 
 # %% [markdown]
-# ## 7. Check 2: autograd
+# ## 7. Check 2: autograd, for every value
 #
 # `pc_torch` (the PyTorch twin of `pc_numpy`, same names and arguments) writes only the forward
 # pass, `pc_torch.loss`, and lets `torch.autograd.grad` differentiate it
@@ -265,7 +289,6 @@ print({name: f"{err:.1e}" for name, err in fd_rel.items()})
 # (in practice it is about $10^{-16}$).
 
 # %%
-to_t = lambda a: torch.as_tensor(a, dtype=torch.float64)    # noqa: E731
 loss_t, grads_t = pct.loss_and_grads(pct.from_numpy(params), to_t(x), to_t(c0), to_t(h0_vec), tau=tau)
 assert abs(loss_t - loss) <= 1e-14 * loss
 ag_rel = {}
@@ -291,7 +314,8 @@ print("autograd, max relative error per value:", {n: f"{e:.1e}" for n, e in ag_r
 # exactly "what of step $T-1$'s gradient reaches step $t$"; dashed: the leak alone,
 # $(1-1/\tau)^{T-1-t}$. Right: the real $g_t$ of the loss on the 20 letters, where every step
 # adds its own prediction path; with a long $\tau$ the early states collect the gradient of many
-# later steps. Both use a freshly initialised network ($S = 50$).
+# later steps. Both use a freshly initialised, **untrained** network ($S = 50$): the point is how
+# the leak carries a gradient back, before any training has shaped $W_r$.
 
 # %%
 letters, labels = pcn.letters()                             # (20, 60, 2), 20 labels
@@ -324,6 +348,9 @@ axes[0].set_ylim(1e-12, 3)
 axes[0].set_title("error at the last step only: ||g[t]|| / ||g[T-1]||\n(dashed: leak alone, (1-1/tau)^(T-1-t))",
                   fontsize=10)
 axes[1].set_title("the training loss on 20 letters: ||g[t]||", fontsize=10)
+axes[0].set_ylabel("||g[t]|| / ||g[T-1]||")
+axes[1].set_ylabel("||g[t]|| = ||dL/dh_prior[t]||")
+fig.suptitle("gradient flow back in time, untrained network (S = 50, fresh init_params)", fontsize=11)
 for ax in axes:
     ax.set_xlabel("time step t  (BPTT runs from right to left)")
     ax.grid(True, which="both", alpha=0.3)
@@ -350,17 +377,18 @@ assert tau50_ratio > 0.1
 # * $g_t = \partial L/\partial h_t$ obeys one backward recursion with two paths: through the
 #   prediction of step $t$, and through the next step's leak $(1-k)$ and recurrence $k W_r$
 #   (`pc_numpy.step_backward`), run from $t = T-1$ down to $0$ with $g_T = 0$ (`pc_numpy.backward`).
-# * Every parameter gradient is a sum over time of one product per step; $W_r, b_r, W_c, c_0$
-#   see $k g_t$ because they sit inside $k(\dots)$ in (1); $h_0$ gets one more step backward
+# * Every parameter gradient is a sum over time of one product per step (the library does each
+#   sum as one product over the $T\cdot B$ stacked rows); $W_r, b_r, W_c, c_0$ see $k g_t$
+#   because they sit inside $k(\dots)$ in (1); $h_{\text{init}}$ gets one more step backward
 #   (`pc_numpy.loss_and_grads`).
-# * The hand-written gradients match central finite differences (relative error about $10^{-9}$)
+# * The BPTT gradients match central finite differences (relative error about $10^{-9}$)
 #   and PyTorch's autograd (about $10^{-16}$).
 # * The leak $(1 - 1/\tau)$ sets how far back a gradient reaches: a long time constant keeps the
 #   gradient alive over the whole letter.
 #
 # ## Exercises
 #
-# 1. Train $h_0$ too: `pcn.train(..., learn_h0=True)`. Why is the gradient of a shared vector
+# 1. Train $h_{\text{init}}$ (`h0`) too: `pcn.train(..., learn_h0=True)`. Why is the gradient of a shared vector
 #    `h0` of shape $(S,)$ the sum over the batch of the per-row gradients? Check it with
 #    `pcn.loss_and_grads` and a `(B, S)` copy of `h0`.
 # 2. Change the loss to $\sum e^2 / B$ (per sequence instead of per entry). Which single line

@@ -4,20 +4,24 @@ Every exercise is a function body of ``pc_numpy`` between two comment lines, ``B
 and ``END SOLUTION`` (each a comment alone on its line, exactly as in ``pc_numpy/generative.py``).
 ``build`` copies the project and replaces each marked body by
 
-    raise NotImplementedError("Exercise N: <function>, equation (k); see tutorials/NN_....py")
+    raise NotImplementedError("Exercise NAME: <function>, equation (k); see tutorials/NN_....py")
 
 at the marker's indentation; everything else is copied byte for byte.  The student then writes
 the bodies back, and the same property tests that verify the solution against the PyTorch
-autograd twin grade the student's code.
+autograd twin grade the student's code.  An exercise is named after its equation (``eq1``,
+``eq4``, ``eq8-softmax``, ``bptt-step``, ``adam``); its number (1, 2, ...) works too.
 
-    python -m pc_numpy.tools.exercises list                      # every exercise: equation, function, check
-    python -m pc_numpy.tools.exercises build DIR [--only N ...]  # a student copy of the project in DIR
-    python -m pc_numpy.tools.exercises grade N [--root DIR]      # run exercise N's grading tests
-    python -m pc_numpy.tools.exercises grade all [--root DIR]    # every exercise, one verdict per line
+    python -m pc_numpy.tools.exercises list                        # every exercise, 100 columns
+    python -m pc_numpy.tools.exercises build DIR [--only NAME ...] # a student copy of the project
+    python -m pc_numpy.tools.exercises grade NAME [--root DIR]     # run one exercise's grading tests
+    python -m pc_numpy.tools.exercises grade all [--root DIR]      # every exercise, one line each
 
 ``grade`` runs ``python -m pytest <the exercise's tests>`` in the project root (the parent of
 the ``pc_numpy`` package imported, or ``--root``); arguments after ``--`` go to pytest, e.g.
-``grade 3 -- -x --hypothesis-seed=0``.  Its exit status is pytest's: 0 when every grading test
+``grade eq4 -- -x --hypothesis-seed=0``.  It prints a few lines: per grading test the verdict
+with the worst relative error against the reference and the tolerance (on a failure the
+variable, the time step and Hypothesis' smallest failing example, from the report that
+``tests/_exercise_hook.py`` writes).  Its exit status is pytest's: 0 when every grading test
 passes.  The grading tests call the exercise's function directly (or with the functions it calls
 replaced by reference versions), so that one exercise can be graded before the others are done.
 
@@ -41,10 +45,13 @@ import tokenize
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-# What a student copy holds: these folders (whole, less caches) and these files (when present).
+# What a student copy holds: these folders (whole, less caches) and these files (when present):
+# everything the project's own test suite reads, so that a solved copy passes its whole suite.
 PACKAGE_DIRS = ("pc_numpy", "pc_torch", "tests", "tutorials")
-TOP_FILES = ("setup.cfg", "pyproject.toml", "README.md")
-IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints")
+EXTRA_DIRS = ("docs", "benchmarks", ".ci")
+TOP_FILES = ("setup.cfg", "pyproject.toml", "README.md", ".gitignore")
+IGNORED = ("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints",
+           "_figures_out", "*.ipynb")
 SHEET = "tutorials/EXERCISES.md"
 # The first line of the EXERCISES.md that ``build`` writes at the top of a student copy.
 STUDENT_COPY_STAMP = "<!-- student copy made by: python -m pc_numpy.tools.exercises build -->"
@@ -64,6 +71,8 @@ class Exercise(NamedTuple):
     function: str             # its qualified name in that file (``Adam._update``)
     tests: Tuple[str, ...]    # pytest node ids, relative to the project root
     tutorial: str             # the tutorial that teaches it (found by its number, see tutorial_path)
+    key: str = ""             # its name on the command line, after its equation: ``eq4``, ``bptt-step``
+                              # (empty: derived, see exercise_key)
 
 
 EXERCISES: Tuple[Exercise, ...] = (
@@ -72,75 +81,75 @@ EXERCISES: Tuple[Exercise, ...] = (
              " + (1/tau)(tanh(h_post_prev) @ w_r.T + c_prev @ w_c.T + b_r)",
              "pc_numpy/generative.py", "hidden_prior",
              ("tests/test_equations.py::test_hidden_prior_1",),
-             "tutorials/01_generative_model.py"),
+             "tutorials/01_generative_model.py", key="eq1"),
     Exercise(2, "prediction", "equation (2)",
              "(2) x_pred = tanh(h_prior) @ w_o.T + b_o",
              "pc_numpy/generative.py", "prediction",
              ("tests/test_equations.py::test_prediction_2",),
-             "tutorials/01_generative_model.py"),
+             "tutorials/01_generative_model.py", key="eq2"),
     Exercise(3, "hidden posterior", "equation (4)",
              "(4) h_post = h_prior - alpha_x (1 - tanh(h_prior)**2) * (error @ w_o)",
              "pc_numpy/inference.py", "hidden_posterior",
              ("tests/test_equations.py::test_hidden_posterior_4",),
-             "tutorials/02_prediction_error.py"),
+             "tutorials/02_prediction_error.py", key="eq4"),
     Exercise(4, "causes, bottom-up", "equation (6)",
              "(6) c = c_prev - alpha_h (error_h @ w_c)",
              "pc_numpy/inference.py", "causes_bottom_up",
              ("tests/test_equations.py::test_causes_bottom_up_6",),
-             "tutorials/03_hidden_causes.py"),
+             "tutorials/03_hidden_causes.py", key="eq6"),
     Exercise(5, "responsibilities (stable softmax)", "equation (8), r(c)",
              "(8) r(c) = softmax_k(-||c - mus[k]||**2 / (2 sigma_c**2)), stable: subtract the row max",
              "pc_numpy/prior.py", "responsibilities",
              ("tests/test_equations.py::test_responsibilities_8",
               "tests/test_exercise_units.py::test_responsibilities_far_from_every_mean"),
-             "tutorials/04_mixture_prior.py"),
+             "tutorials/04_mixture_prior.py", key="eq8-softmax"),
     Exercise(6, "prior gradient", "equation (8), g(c)",
              "(8) g(c) = -sum_k r_k(c) (c - mus[k]) / (2 sigma_c**2) = -(c - r(c) @ mus) / (2 sigma_c**2)",
              "pc_numpy/prior.py", "prior_gradient",
              ("tests/test_exercise_units.py::test_prior_gradient_alone",),
-             "tutorials/04_mixture_prior.py"),
+             "tutorials/04_mixture_prior.py", key="eq8-grad"),
     Exercise(7, "causes, prior", "equation (8)",
              "(8) c[t] = c + alpha_c g(c)",
              "pc_numpy/prior.py", "causes_prior",
              ("tests/test_exercise_units.py::test_causes_prior_alone",),
-             "tutorials/04_mixture_prior.py"),
+             "tutorials/04_mixture_prior.py", key="eq8"),
     Exercise(8, "BPTT step", "the BPTT step of docs/model.md §3",
              "(BPTT) g[t] = (d_error[t] @ w_o) * (1 - a[t]**2)"
              " + (1 - k) g[t+1] + ((k g[t+1]) @ w_r) * (1 - a[t]**2),  k = 1/tau",
              "pc_numpy/bptt.py", "step_backward",
              ("tests/test_bptt.py::test_step_backward_matches_autograd",),
-             "tutorials/05_bptt_by_hand.py"),
+             "tutorials/05_bptt_by_hand.py", key="bptt-step"),
     Exercise(9, "BPTT loop", "the BPTT loop of docs/model.md §3",
              "(BPTT) g[T] = 0;  for t = T-1 down to 0: g[t] = step_backward(d_error[t], g[t+1], a[t])",
              "pc_numpy/bptt.py", "backward",
              ("tests/test_exercise_units.py::test_backward_loop_alone",),
-             "tutorials/05_bptt_by_hand.py"),
+             "tutorials/05_bptt_by_hand.py", key="bptt-loop"),
     Exercise(10, "Adam step", "the Adam step of docs/model.md §3",
              "(Adam) d = d_p + wd p;  m = b1 m + (1-b1) d;  v = b2 v + (1-b2) d**2;"
              "  p = p - lr/(1-b1**t) m / (sqrt(v)/sqrt(1-b2**t) + eps)",
              "pc_numpy/adam.py", "Adam._update",
-             ("tests/test_adam.py::test_adam_first_step_by_hand",
+             ("tests/test_adam.py::test_adam_first_step_matches_torch",
               "tests/test_adam.py::test_adam_matches_pc_torch_adam"),
-             "tutorials/06_training_with_adam.py"),
+             "tutorials/06_training_with_adam.py", key="adam"),
     # PC-RNN-HC-M, the multiplicative model (docs/hcm.md)
     Exercise(11, "HC-M hidden prior", "equation (1m)",
              "(1m) h_prior = (1 - 1/tau) h_post_prev"
              " + (1/tau)(((tanh(h_post_prev) @ w_pd) * (c_prev @ w_cd)) @ w_fd.T + b_r)",
              "pc_numpy/hcm/equations.py", "hidden_prior",
              ("tests/test_hcm.py::test_hcm_hidden_prior_1m",),
-             "docs/hcm.md"),
+             "docs/hcm.md", key="eq1m"),
     Exercise(12, "HC-M causes, bottom-up", "equation (6m)",
              "(6m) c = c_prev - alpha_h (((tanh(h_post_prev) @ w_pd) * (error_h @ w_fd)) @ w_cd.T)",
              "pc_numpy/hcm/equations.py", "causes_bottom_up",
              ("tests/test_hcm.py::test_hcm_causes_bottom_up_6m",
               "tests/test_hcm.py::test_hcm_causes_bottom_up_is_a_gradient_step"),
-             "docs/hcm.md"),
+             "docs/hcm.md", key="eq6m"),
     Exercise(13, "HC-M BPTT step", "the HC-M BPTT step of docs/hcm.md",
              "(BPTT, 1m) g[t] = (d_error[t] @ w_o) * (1 - a[t]**2) + (1 - k) g[t+1]"
              " + ((((k g[t+1]) @ w_fd) * (c @ w_cd)) @ w_pd.T) * (1 - a[t]**2),  k = 1/tau",
              "pc_numpy/hcm/bptt.py", "step_backward",
              ("tests/test_hcm.py::test_hcm_step_backward_matches_autograd",),
-             "docs/hcm.md"),
+             "docs/hcm.md", key="hcm-bptt-step"),
     Exercise(14, "local rule", "the local rule of docs/model.md §3b",
              "(local) d_w_o = sum_t error[t].T @ tanh(h_prior[t]);  d_b_o = sum_t sum_b error[t];"
              "  d_w_c = sum_t error_h[t].T @ c[t];  d_w_r = sum_{t>=1} error_h[t].T @ tanh(h_post[t-1]);"
@@ -149,7 +158,7 @@ EXERCISES: Tuple[Exercise, ...] = (
              ("tests/test_local.py::test_output_deltas_are_the_output_error_gradients",
               "tests/test_local.py::test_recurrent_deltas_are_tau_times_the_hidden_error_gradients",
               "tests/test_local.py::test_causes_delta_uses_the_causes_after_the_update"),
-             "tutorials/10_local_learning.py"),
+             "tutorials/10_local_learning.py", key="local"),
 )
 
 
@@ -206,20 +215,34 @@ def tutorial_path(exercise: Exercise, root: Optional[Path] = None) -> str:
     return exercise.tutorial
 
 
-def exercise(number: int) -> Exercise:
+def exercise_key(ex: Exercise) -> str:
+    """The exercise's name: ``ex.key``, or else made from its equation's label (``equation (1m)``
+    -> ``eq1m``), or else from its function (``Adam._update`` -> ``adam-update``)."""
+    if ex.key:
+        return ex.key
+    m = re.fullmatch(r"equation \((\w+)\)", ex.ref)
+    if m:
+        return "eq" + m.group(1)
+    return re.sub(r"[^a-z0-9]+", "-", ex.function.lower()).strip("-")
+
+
+def exercise(which) -> Exercise:
+    """The exercise named ``which``: its key (``eq4``) or its number (``3`` or ``"3"``)."""
+    text = str(which).strip()
     for ex in EXERCISES:
-        if ex.number == number:
+        if text == exercise_key(ex) or text == str(ex.number):
             return ex
-    raise ExerciseError(f"no exercise {number}: the exercises are "
-                        f"{', '.join(str(e.number) for e in EXERCISES)}")
+    raise ExerciseError(f"no exercise {which}: the exercises are "
+                        f"{', '.join(exercise_key(e) for e in EXERCISES)} (or their numbers "
+                        f"1-{len(EXERCISES)})")
 
 
 def stub_message(ex: Exercise, root: Optional[Path] = None) -> str:
-    return f"Exercise {ex.number}: {ex.function}, {ex.ref}; see {tutorial_path(ex, root)}"
+    return f"Exercise {exercise_key(ex)}: {ex.function}, {ex.ref}; see {tutorial_path(ex, root)}"
 
 
 def grading_command(ex: Exercise) -> str:
-    return f"python -m pc_numpy.tools.exercises grade {ex.number}"
+    return f"python -m pc_numpy.tools.exercises grade {exercise_key(ex)}"
 
 
 def pytest_command(ex: Exercise) -> str:
@@ -390,6 +413,12 @@ def check_registry(markers: Sequence[Marker]) -> Dict[int, Marker]:
     numbers = [ex.number for ex in EXERCISES]
     if len(set(numbers)) != len(numbers):
         problems.append(f"exercise numbers repeat: {numbers}")
+    keys = [exercise_key(ex) for ex in EXERCISES]
+    if len(set(keys)) != len(keys):
+        problems.append(f"exercise names repeat: {keys}")
+    bad = [k for k in keys if not re.fullmatch(r"[a-z][a-z0-9-]*", k) or k.isdigit() or k == "all"]
+    if bad:
+        problems.append(f"exercise names must be lower-case words with '-' (not 'all'): {bad}")
     if problems:
         raise ExerciseError("the exercise registry does not match the markers:\n  "
                             + "\n  ".join(problems))
@@ -414,27 +443,27 @@ def _copy_readme(root: Path, stubbed: Sequence[Exercise]) -> str:
              "`NotImplementedError` until you replace it by the equation it names. The sheet, "
              f"with the equations, shapes and hints, is [{SHEET}]({SHEET}).", "",
              "    python -m pc_numpy.tools.exercises list       # what to do, where, and how it is checked",
-             "    python -m pc_numpy.tools.exercises grade N    # run exercise N's tests",
+             "    python -m pc_numpy.tools.exercises grade eq4  # run one exercise's tests (a name below)",
              "    python -m pc_numpy.tools.exercises grade all  # one verdict per exercise",
              "    python -m pytest                        # the whole test suite", "",
-             format_table(root), ""]
+             "```", format_table(root), "```", ""]
     if done:
         lines += ["Given (not stubbed in this copy): "
-                  + ", ".join(f"{ex.number} ({ex.function})" for ex in done) + ".", ""]
+                  + ", ".join(f"{exercise_key(ex)} ({ex.function})" for ex in done) + ".", ""]
     return "\n".join(lines)
 
 
 def build(dst, *, root: Optional[Path] = None, only: Optional[Iterable[int]] = None) -> Path:
     """Write a student copy of the project to ``dst`` (which must not exist, or be empty).
 
-    ``only``: the numbers of the exercises to stub (default: all; ``[]``: none, the markers are
-    still removed).  The copy is written in a temporary folder next to ``dst`` and renamed into
+    ``only``: the exercises to stub, by name or number (default: all; ``[]``: none, the markers
+    are still removed).  The copy is written in a temporary folder next to ``dst`` and renamed into
     place, so ``dst`` is either complete or absent.  Returns ``dst``.
     """
     root = check_project(Path(root or project_root()))
     by_number = check_registry(find_markers(root))
-    numbers = [ex.number for ex in EXERCISES] if only is None else sorted(set(only))
-    stubbed = [exercise(n) for n in numbers]
+    stubbed = list(EXERCISES) if only is None else sorted({exercise(n) for n in only},
+                                                         key=lambda e: e.number)
     dst = Path(dst).absolute()
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
         raise ExerciseError(f"{dst} exists and is not an empty folder: choose a new one")
@@ -444,7 +473,7 @@ def build(dst, *, root: Optional[Path] = None, only: Optional[Iterable[int]] = N
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.tmp-", dir=dst.parent))
     try:
-        for name in PACKAGE_DIRS:
+        for name in PACKAGE_DIRS + EXTRA_DIRS:
             if (root / name).is_dir():
                 shutil.copytree(root / name, tmp / name, ignore=shutil.ignore_patterns(*IGNORED))
         for name in TOP_FILES:
@@ -470,21 +499,25 @@ def build(dst, *, root: Optional[Path] = None, only: Optional[Iterable[int]] = N
 
 
 # ------------------------------------------------------------------------------ list and grade
+WIDTH = 100          # ``list`` and ``grade`` print lines of at most this many characters
+
+
 def format_table(root: Optional[Path] = None) -> str:
-    """Every exercise as a Markdown table, then the pytest command behind each ``grade N``."""
-    rows = [("#", "equation", "function", "grading command", "tutorial")]
+    """Every exercise in a few lines of at most ``WIDTH`` characters: its name (after its
+    equation), number, function and file, tutorial; the equation; the tests behind ``grade``."""
+    import textwrap
+
+    out = ["NAME         #   FUNCTION (FILE)                              TUTORIAL", ""]
     for ex in EXERCISES:
-        rows.append((str(ex.number), ex.equation.replace("|", "\\|"), f"{ex.module}: {ex.function}",
-                     grading_command(ex), tutorial_path(ex, root)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-    def row(cells):
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
-
-    out = [row(rows[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    out += [row(r) for r in rows[1:]]
-    out += ["", "`grade N` runs, in the project root:", ""]
-    out += [f"    {ex.number:>2}: {pytest_command(ex)}" for ex in EXERCISES]
+        where = f"{ex.function} ({ex.module})"
+        out.append(f"{exercise_key(ex):<12} {ex.number:<3} {where:<44} {tutorial_path(ex, root)}"
+                   .rstrip())
+        out += textwrap.wrap(ex.equation, WIDTH, initial_indent="    ",
+                             subsequent_indent="        ", break_on_hyphens=False)
+        out += textwrap.wrap("tests: " + " ".join(ex.tests), WIDTH, initial_indent="    ",
+                             subsequent_indent="           ", break_long_words=False)
+    out += ["", "Check one:  python -m pc_numpy.tools.exercises grade NAME   (or its number: grade 3)",
+            "Check all:  python -m pc_numpy.tools.exercises grade all"]
     return "\n".join(out)
 
 
@@ -494,42 +527,109 @@ def _pytest_env(root: Path) -> dict:
     return env
 
 
-def grade(number: int, *, root: Optional[Path] = None, pytest_args: Sequence[str] = (),
+def _short(text: str, lines: int = 3, indent: str = "   ") -> str:
+    """``text`` after ``indent`` on at most ``lines`` lines of at most ``WIDTH`` characters
+    (continued lines indented four more, the rest cut)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(" ".join(str(text).split()), WIDTH, max_lines=lines,
+                                   initial_indent=indent, subsequent_indent=indent + "    ",
+                                   placeholder=" ..."))
+
+
+def _run_graded(ex: Exercise, root: Path, pytest_args: Sequence[str]):
+    """Run ex's grading tests; ``(pytest exit status, its output, [one dict per test])``; the
+    dicts are written by ``tests/_exercise_hook.py`` (see ``GRADE_REPORT_ENV``)."""
+    import json
+
+    fd, report = tempfile.mkstemp(prefix="pc-grade-", suffix=".jsonl")
+    os.close(fd)
+    try:
+        env = _pytest_env(root)
+        env[GRADE_REPORT_ENV] = report
+        cmd = [sys.executable, "-m", "pytest", "-q", "--no-header", "-p", "no:cacheprovider",
+               *ex.tests, *pytest_args]
+        done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+        with open(report, encoding="utf-8") as f:
+            results = [json.loads(line) for line in f if line.strip()]
+    finally:
+        os.unlink(report)
+    return done.returncode, done.stdout + done.stderr, results
+
+
+# The hook writes one JSON line per grading test to the file this variable names.
+GRADE_REPORT_ENV = "PC_GRADE_REPORT"
+
+
+def _result_lines(result: dict) -> List[str]:
+    name = result["test"].split("::")[-1]
+    if result["outcome"] == "passed":
+        worst = result.get("worst")
+        if worst:
+            return [_short(f"{name}: passed: worst relative error {worst['rel']:.1e} "
+                           f"(tolerance {worst['rtol']:.0e}, {worst['variable']}"
+                           f"{', ' + str(result.get('checks')) + ' comparisons' if result.get('checks') else ''})")]
+        return [f"{name}: passed"]
+    if result.get("not_done"):
+        return [_short(f"{name}: not done yet, the stub still raises NotImplementedError")]
+    lines = [_short(f"{name} FAILED: {result.get('message', '')}")]
+    if result.get("example"):
+        lines.append(_short(f"smallest failing example: {result['example']}", 2, "     "))
+    return lines
+
+
+def grade(which, *, root: Optional[Path] = None, pytest_args: Sequence[str] = (),
           quiet: bool = False) -> int:
-    """Run exercise ``number``'s grading tests with pytest (a subprocess, in ``root``) and print
-    a verdict.  Returns pytest's exit status (0: every grading test passes)."""
+    """Run one exercise's grading tests (pytest, a subprocess, in ``root``) and print a few lines:
+    per test its verdict with the relative error and the tolerance (on a failure: the variable,
+    the time step, the smallest failing example), then a verdict.  ``quiet``: the verdict only.
+    Returns pytest's exit status (0: every grading test passes)."""
     root = check_project(Path(root or project_root()), need=("pc_numpy", "tests"))
-    ex = exercise(number)
-    cmd = [sys.executable, "-m", "pytest", *ex.tests, *pytest_args]
-    print(f"== Exercise {ex.number}: {ex.function} ({ex.module}), {ex.ref}", flush=True)
-    print(f"   python {' '.join(cmd[1:])}   (in {root})", flush=True)
-    kwargs = dict(capture_output=True, text=True) if quiet else {}
-    done = subprocess.run(cmd, cwd=root, env=_pytest_env(root), **kwargs)
-    if done.returncode == 0:
-        verdict = "PASSED: every grading test passes"
-    elif done.returncode == 1:
-        verdict = (f"NOT YET: some grading tests fail (see above); read "
-                   f"{tutorial_path(ex, root)} and {SHEET}")
+    ex = exercise(which)
+    key = exercise_key(ex)
+    rc, output, results = _run_graded(ex, root, pytest_args)
+    if not quiet:
+        print(_short(f"== {key} (exercise {ex.number}): {ex.function} in {ex.module}, {ex.ref}",
+                     2, ""), flush=True)
+        for result in results:
+            for line in _result_lines(result):
+                print(line)
+    failed = [r for r in results if r["outcome"] != "passed"]
+    if rc == 0:
+        verdict = f"PASSED: {len(results)} of {len(results)} grading tests"
+    elif rc == 1 and results:
+        verdict = (f"NOT YET: {len(failed)} of {len(results)} grading tests fail; read "
+                   f"{tutorial_path(ex, root)}")
     else:
-        verdict = f"ERROR: pytest exited with status {done.returncode} (tests not run as asked)"
-    if quiet and done.returncode != 0:
-        last = [line for line in done.stdout.splitlines() if line.strip()][-1:]
-        verdict += f" [{last[0].strip('= ')}]" if last else ""
-    print(f"== Exercise {ex.number} {verdict}", flush=True)
-    return done.returncode
+        verdict = f"ERROR: pytest exited with status {rc} (tests not run as asked)"
+        tail = [line for line in output.splitlines() if line.strip()][-15:]
+        print("\n".join("   | " + line for line in tail))
+    print(_short(f"== {key} {verdict}", 2, ""), flush=True)
+    if rc == 1 and not quiet:
+        print(_short(f"hints: {SHEET}; full report: python -m pytest {' '.join(ex.tests)}"))
+    return rc
 
 
 def grade_all(*, root: Optional[Path] = None, pytest_args: Sequence[str] = ()) -> int:
-    """Every exercise in turn, pytest's output hidden; one verdict line each.  0 if all pass."""
-    results = []
+    """Every exercise in turn, one line each.  0 if all pass."""
+    root = check_project(Path(root or project_root()), need=("pc_numpy", "tests"))
+    codes = []
     for ex in EXERCISES:
-        results.append((ex, grade(ex.number, root=root, pytest_args=["-q", *pytest_args],
-                                  quiet=True)))
-    print()
-    for ex, rc in results:
-        word = {0: "passed", 1: "not yet"}.get(rc, f"error (pytest status {rc})")
-        print(f"  {ex.number:>2}  {ex.function:<18} {word}")
-    return 0 if all(rc == 0 for _, rc in results) else 1
+        rc, output, results = _run_graded(ex, root, pytest_args)
+        codes.append(rc)
+        if rc == 0:
+            worst = max((r["worst"] for r in results if r.get("worst")),
+                        key=lambda w: w["rel"] / w["rtol"], default=None)
+            word = "passed" + (f", worst relative error {worst['rel']:.1e} (tolerance "
+                               f"{worst['rtol']:.0e})" if worst else "")
+        elif rc == 1 and results:
+            word = ("not done yet" if all(r.get("not_done") for r in results if r["outcome"] != "passed")
+                    else f"not yet: {sum(r['outcome'] != 'passed' for r in results)} of "
+                         f"{len(results)} tests fail")
+        else:
+            word = f"error (pytest status {rc})"
+        print(f"  {exercise_key(ex):<12} {ex.number:>2}  {ex.function:<18} {word}"[:WIDTH], flush=True)
+    return 0 if all(rc == 0 for rc in codes) else 1
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -542,13 +642,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p_list.add_argument("--root", type=Path, help="project root (default: the one of this pc_numpy)")
     p_build = sub.add_parser("build", help="write a student copy of the project to DIR")
     p_build.add_argument("dir", type=Path, help="a new (or empty) folder")
-    p_build.add_argument("--only", type=int, nargs="+", metavar="N",
-                         help="stub only these exercises (default: all)")
+    p_build.add_argument("--only", nargs="+", metavar="NAME",
+                         help="stub only these exercises, by name or number (default: all)")
     p_build.add_argument("--root", type=Path, help="project to copy (default: the one of this pc_numpy)")
-    p_grade = sub.add_parser("grade", help="run exercise N's grading tests (N, or 'all')",
-                             description="Run exercise N's grading tests with pytest; arguments "
+    p_grade = sub.add_parser("grade", help="run an exercise's grading tests (NAME, number, or 'all')",
+                             description="Run an exercise's grading tests with pytest; arguments "
                                          "after -- go to pytest. Exit status: pytest's.")
-    p_grade.add_argument("number", help="the exercise number, or 'all'")
+    p_grade.add_argument("number", metavar="NAME", help="the exercise's name (eq4) or number (3), or 'all'")
     p_grade.add_argument("--root", type=Path, help="project root (default: the one of this pc_numpy)")
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: List[str] = []
@@ -563,17 +663,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 0
         if args.command == "build":
             dst = build(args.dir, root=args.root, only=args.only)
-            stubbed = args.only if args.only is not None else [ex.number for ex in EXERCISES]
+            stubbed = [exercise_key(ex) for ex in EXERCISES] if args.only is None else \
+                [exercise_key(exercise(n)) for n in args.only]
             print(f"student copy written to {dst}: {len(stubbed)} exercises stubbed "
-                  f"({', '.join(map(str, stubbed))}); start with {dst / 'EXERCISES.md'}")
+                  f"({', '.join(stubbed)}); start with {dst / 'EXERCISES.md'}")
             return 0
         if args.number == "all":
             return grade_all(root=args.root, pytest_args=extra)
-        try:
-            number = int(args.number)
-        except ValueError:
-            raise ExerciseError(f"exercise number expected (or 'all'), got {args.number!r}") from None
-        return grade(number, root=args.root, pytest_args=extra)
+        return grade(args.number, root=args.root, pytest_args=extra)
     except ExerciseError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

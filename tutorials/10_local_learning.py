@@ -336,7 +336,8 @@ tc.savefig(fig, "10_loss_curves_20_letters")
 # rollout that only measures the loss) took about twice as long as one of BPTT (a generation
 # rollout, the backward loop, Adam), whose forward pass does not feed back through (4)-(6).
 # With 20 letters and rates x 3/20 the local rule's loss still jumps up now and then late in
-# training (the figure above): its rates are near the edge of stability there too.
+# training (the figure above; whether the output layer crosses `lr_o * lambda = 2` there was
+# not measured: exercise 3).
 
 # %% [markdown]
 # ## Summary

@@ -195,7 +195,7 @@ assert rel(deltas.d_w_c, grad_w_c) > 1e-4                # the causes moved: not
 # the same weights and $h_0$, and learns $c_0$ as well).
 
 # %%
-ITER = 150 if tc.FAST else 3000
+ITER = 100 if tc.FAST else 3000
 local = pcn.train_local(data3, names3, states_dim=S, tau=TAU, iterations=ITER, seed=0, progress=False)
 bptt = pcn.train(data3, names3, states_dim=S, tau=TAU, causes_dim=N, iterations=ITER, seed=0, progress=False)
 print(f"{ITER} iterations on 3 letters")
@@ -203,7 +203,7 @@ print(f"local rule: generation loss {local.losses[0]:.4f} -> {local.losses[-1]:.
       f"{local.seconds / ITER * 1e3:.2f} ms/iteration")
 print(f"BPTT+Adam : generation loss {bptt.losses[0]:.4f} -> {bptt.losses[-1]:.5f}, "
       f"{bptt.seconds / ITER * 1e3:.2f} ms/iteration")
-assert local.losses[-1] < local.losses[0] / 3, (local.losses[0], local.losses[-1])
+assert local.losses[-1] < local.losses[0] / 2, (local.losses[0], local.losses[-1])
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 axes[0].semilogy(local.losses, label="local rule")
@@ -228,6 +228,11 @@ for j, ax in enumerate(axes):
 axes[0].legend(fontsize=7)
 fig.tight_layout()
 tc.savefig(fig, "10_generations")
+
+# %% [markdown]
+# (In the full run: 3000 iterations, seed 0.) BPTT's letters lie on the targets. The local
+# rule's follow them over much of the stroke and miss over parts of it: its generation loss is
+# about 25 times BPTT's.
 
 # %% [markdown]
 # ## 4. Twenty letters: when the rule diverges, and why
@@ -312,7 +317,27 @@ tc.savefig(fig, "10_loss_curves_20_letters")
 # %% [markdown]
 # ## 5. What was measured
 #
-# TABLE
+# Final generation loss $\mathrm{mean}(e^2)$ of the model after 3000 iterations, mean and
+# (min-max) over 5 seeds (0-4), $S = \tau = 30$, one-hot causes ($C$ = number of letters).
+# The local rule with the authors' rates ($\eta_o, \eta_h, \eta_c = 0.002, 2, 2$; the 20-letter
+# row also with them times 3/20); BPTT is `pcn.train` (Adam, lr 0.03), once learning $c_0$ (its
+# default) and once with $c_0$ held at the same one-hot causes the local rule uses:
+#
+# | setting | local rule | BPTT, $c_0$ learned | BPTT, $c_0$ one-hot, fixed |
+# |---|---|---|---|
+# | 3 letters | 0.0091 (0.0064-0.0114) | 0.00033 (0.00028-0.00036) | 0.00047 (0.00036-0.00084) |
+# | 20 letters, authors' rates | diverges at iteration 85 (5 of 5 seeds) | 0.0015 (0.0010-0.0022) | 0.0017 (0.0010-0.0028) |
+# | 20 letters, rates x 3/20 | 0.032 (0.022-0.044) | | |
+#
+# The lowest loss seen during training is a little lower for the local rule (3 letters 0.0074,
+# 20 letters 0.024 on average: its loss does not fall monotonically), but the gap stays: on this
+# budget BPTT's generation loss is about 20-30 times lower, and holding $c_0$ fixed costs BPTT
+# little. An iteration of the local rule (an inference rollout, the deltas, and the generation
+# rollout that only measures the loss) took about twice as long as one of BPTT (a generation
+# rollout, the backward loop, Adam), whose forward pass does not feed back through (4)-(6).
+# With 20 letters and rates x 3/20 the local rule's loss still jumps up now and then late in
+# training (the figure above; whether the output layer crosses `lr_o * lambda = 2` there was
+# not measured: exercise 3).
 
 # %% [markdown]
 # ## Summary
@@ -338,3 +363,6 @@ tc.savefig(fig, "10_loss_curves_20_letters")
 #    Is the 20-letter divergence only a matter of scale?
 # 4. Train with `alpha_x` ten times larger. What happens to the free energy, and to the
 #    generation loss?
+# 5. Plot the generation error of each time step, `mean_b ||e_t||**2`, for both trained models.
+#    Where in the letter does the local rule lose to BPTT? How large are its deltas' terms at
+#    those steps?

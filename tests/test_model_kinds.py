@@ -114,3 +114,32 @@ def test_cli_factors_without_hc_m_is_a_usage_error(tmp_path, capsys):
               "--out", str(tmp_path / "x")])
     assert info.value.code == 2
     assert "--factors is for --model hc-m only" in capsys.readouterr().err
+
+
+def test_cli_train_rule_local_saves_a_model_with_one_hot_causes(tmp_path):
+    """``train --rule local``: the local rule (``train_local``), its fixed one-hot causes kept as
+    the memories (C = the number of sequences), the first loss that of ``train_local`` itself."""
+    out = tmp_path / "local"
+    code = main(["train", "--rule", "local", "--iterations", "3", "--states", "6", "--tau", "5",
+                 "--data", str(_small_file(tmp_path)), "--quiet", "--out", str(out)])
+    assert code == 0
+    model = pcn.load_model(out / "model.npz")
+    assert np.array_equal(model.mus, np.eye(3)), "the memories are not the one-hot causes"
+    summary = json.loads((out / "summary.json").read_text())
+    want = pcn.train_local(DATA, [str(i) for i in range(3)], states_dim=6, tau=5.0, iterations=3,
+                           progress=False)
+    assert summary["rule"] == "local" and summary["final_loss"] == float(want.losses[-1])
+
+
+def test_cli_rule_local_refuses_hc_m(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--rule", "local", "--model", "hc-m", "--iterations", "1", "--quiet",
+              "--out", str(tmp_path / "x")])
+    assert info.value.code == 2
+    assert "--rule local trains PC-RNN-HC-A" in capsys.readouterr().err
+
+
+def _small_file(tmp_path):
+    path = tmp_path / "three.npy"
+    np.save(path, DATA)
+    return path

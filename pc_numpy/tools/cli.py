@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="train only and save OUT/model.npz",
                         description="Train and save the model to OUT/model.npz, with figures.")
     common(tr, retrieve=False)
+    for p in (demo, tr):
+        add_rule_arguments(p)
     rt = sub.add_parser("retrieve", help="retrieve from a saved checkpoint",
                         description="Load a checkpoint and run memory retrieval on its data.")
     common(rt, train=False)
@@ -197,13 +199,17 @@ def run_train(args, data, labels, source, out: Path) -> dict:
     from . import plots
     from ..protocols.model import family
     kinds = model_kwargs(args)
+    rule = getattr(args, "rule", "bptt")
     backend = _backend(args.backend)
     _say(args, f"training on {data.shape[0]} sequences of {data.shape[1]} steps ({source}), "
-               f"backend {args.backend}, {args.iterations} iterations, seed {args.seed}")
-    result = backend.train(data, labels, states_dim=args.states, causes_dim=args.causes, tau=args.tau,
-                           iterations=args.iterations, lr=args.lr, seed=args.seed,
-                           progress=not args.quiet, checkpoint_path=out / "model.npz",
-                           **({} if args.backend == "torch" else kinds))
+               f"backend {args.backend}, rule {rule}, {args.iterations} iterations, seed {args.seed}")
+    if rule == "local":
+        result = run_local_rule(args, data, labels, kinds, out)
+    else:
+        result = backend.train(data, labels, states_dim=args.states, causes_dim=args.causes, tau=args.tau,
+                               iterations=args.iterations, lr=args.lr, seed=args.seed,
+                               progress=not args.quiet, checkpoint_path=out / "model.npz",
+                               **({} if args.backend == "torch" else kinds))
     model = result.model
     generated = family(model.kind).generate(model.params, model.mus, model.h0, tau=model.tau,
                          steps=data.shape[1]).transpose(1, 0, 2)                           # (N, T, O)
@@ -216,10 +222,37 @@ def run_train(args, data, labels, source, out: Path) -> dict:
                f"in {result.seconds:.1f} s; checkpoint {display(out / 'model.npz')}")
     return dict(final_loss=float(result.losses[-1]), train_seconds=result.seconds,
                 iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
-                tau=args.tau, lr=args.lr, model=model.kind,
+                tau=args.tau, lr=args.lr, model=model.kind, rule=rule,
                 factor_dim=kinds.get("factor_dim"), checkpoint=display(out / "model.npz"),
                 checkpoint_sha256=_sha256(out / "model.npz"),
                 figures=[os.path.basename(f) for f in figures]), model
+
+
+def add_rule_arguments(p) -> None:
+    """``--rule bptt|local`` and the local rule's rates (demo, train)."""
+    p.add_argument("--rule", choices=("bptt", "local"), default="bptt",
+                   help="bptt: back-propagation through time and Adam (default); local: the local "
+                        "predictive-coding rule, fixed one-hot causes (C = the number of sequences), "
+                        "no back-propagation (docs/model.md §3b)")
+    p.add_argument("--lr-o", type=_positive_float, default=0.002,
+                   help="local rule: rate of w_o, b_o (default 0.002, the authors' for 3 letters; "
+                        "20 letters need about 3/20 of each rate, e.g. 0.0003 0.3 0.3)")
+    p.add_argument("--lr-h", type=_positive_float, default=2.0, help="local rule: rate of w_r, b_r (2)")
+    p.add_argument("--lr-c", type=_positive_float, default=2.0, help="local rule: rate of w_c (2)")
+
+
+def run_local_rule(args, data, labels, kinds, out: Path):
+    """``train --rule local``: ``train_local`` with the command line's S, tau, iterations, seed
+    and rates; the model saved to ``OUT/model.npz`` at the end."""
+    from ..protocols.checkpoint import save_model
+    from ..protocols.train_local import train_local
+    if kinds["kind"] != "hc-a" or args.backend != "numpy":
+        raise UsageError("--rule local trains PC-RNN-HC-A with --backend numpy only")
+    result = train_local(data, labels, states_dim=args.states, tau=args.tau,
+                         iterations=args.iterations, lr_o=args.lr_o, lr_h=args.lr_h, lr_c=args.lr_c,
+                         seed=args.seed, progress=not args.quiet)
+    save_model(out / "model.npz", result.model)
+    return result
 
 
 def _cue_kwargs(args) -> dict:

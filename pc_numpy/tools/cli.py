@@ -1,10 +1,11 @@
-"""The command line: ``python -m pc_numpy {demo,train,retrieve,letters} ...``.
+"""The command line: ``python -m pc_numpy {demo,train,retrieve,letters,tune} ...``.
 
     python -m pc_numpy demo                      # train on the embedded letters, retrieve, plot
     python -m pc_numpy demo --data letters.pk    # the same on a file of yours
     python -m pc_numpy train --out runs/a        # train only; writes runs/a/model.npz
     python -m pc_numpy retrieve --checkpoint runs/a/model.npz --out runs/a
     python -m pc_numpy letters docs/letters.png  # the figure of the embedded letters
+    python -m pc_numpy tune --n-trials 40 --out runs/tune   # search the retrieval rates (Optuna)
 
 Every run writes ``OUT/summary.json`` and its figures.  Bad arguments get a usage message and
 exit code 2; a training run that diverges exits with code 1 and says why.
@@ -64,6 +65,26 @@ def _tau(text: str) -> float:
     return value
 
 
+def _retrieval_rates(p) -> None:
+    """``--alpha-x --alpha-h --alpha-c --sigma-r --sigma-c``: the retrieval rates of (4)-(8)
+    (defaults: the notebook's, ``RETRIEVAL_RATES``; ``tune`` prints a command with better ones)."""
+    from ..protocols.retrieval import RETRIEVAL_RATES
+    for name, what in (("alpha_x", "rate of (4), the output error's pull on h"),
+                       ("alpha_h", "rate of (6), the hidden error's pull on h"),
+                       ("alpha_c", "rate of (8), the causes' update"),
+                       ("sigma_r", "scale of the exploration noise (7)"),
+                       ("sigma_c", "width of the prior around each memory")):
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=_positive_float,
+                       default=RETRIEVAL_RATES[name], metavar="X",
+                       help=f"{what} (default: {RETRIEVAL_RATES[name]:g})")
+
+
+def _rates_of(args) -> dict:
+    """The retrieval rates given on the command line, as keywords of ``retrieve``."""
+    from ..protocols.retrieval import RETRIEVAL_RATES
+    return {name: getattr(args, name) for name in RETRIEVAL_RATES}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pc_numpy",
@@ -98,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--variants", type=_positive_int, default=None, metavar="N",
                            help="retrieve N new handwritten variants of every embedded letter "
                                 "instead of the training letters (embedded letters only)")
+            _retrieval_rates(p)
 
     demo = sub.add_parser("demo", help="train, retrieve, write figures and summary.json",
                           description="Train on the embedded letters (or --data), retrieve every "
@@ -110,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Load a checkpoint and run memory retrieval on its data.")
     common(rt, train=False)
     rt.add_argument("--checkpoint", required=True, metavar="PATH", help="a model.npz written by train/demo")
+    from .cli_tune import add_parser as add_tune
+    add_tune(sub)
     lt = sub.add_parser("letters", help="draw the embedded letters to a PNG",
                         description="Draw the 20 embedded letters (and optional variants) to a PNG.")
     lt.add_argument("png", metavar="OUT.png", help="the figure to write")
@@ -199,7 +223,8 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
                f"{args.trials} trials, backend {args.backend}")
     try:
         result = backend.retrieve(model, targets, target_ids, restarts=args.restarts,
-                                  trials=args.trials, seed=args.seed, progress=not args.quiet)
+                                  trials=args.trials, seed=args.seed, progress=not args.quiet,
+                                  **_rates_of(args))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     figures = [plots.plot_retrieval_curves(result, out / "retrieval_curves.png"),
@@ -214,6 +239,7 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
     _say(args, "hardest: " + ", ".join(f"{lab} {a:.2f}" for a, lab in worst))
     return dict(retrieval_accuracy=result.final_accuracy, retrieval_within=result.final_within,
                 retrieval_seconds=result.seconds, trials=args.trials, restarts=args.restarts,
+                rates=_rates_of(args),
                 retrieval_targets=what, accuracy_per_target=per,
                 final_generation_error=float(result.generation_error[-1].mean()),
                 figures=[os.path.basename(f) for f in figures])
@@ -227,6 +253,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             from ..data.letters import main as letters_main
             return letters_main([args.png] + (["--variants", str(args.variants), "--seed", str(args.seed)]
                                               if args.variants else []))
+        if args.command == "tune":
+            from .cli_tune import run_tune
+            return run_tune(args)
         out = Path(args.out)
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {str(out)!r} exists and is not a folder")

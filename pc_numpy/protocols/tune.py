@@ -318,4 +318,4 @@ def param_importances(study) -> Optional[dict]:
     return values
 
 
-MIN_TRIALS_FOR_IMPORTANCE = 4
+MIN_TRIALS_FOR_IMPORTANCE = 10               # fewer: the importances are noise (measured)

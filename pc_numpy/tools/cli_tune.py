@@ -122,6 +122,7 @@ def plot_history(study, path) -> str:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     import optuna
     from .plots import _save_atomically
     S = optuna.trial.TrialState
@@ -137,11 +138,14 @@ def plot_history(study, path) -> str:
                 "x", color="0.5", ms=5, label="pruned (last reported)")
     if comp:
         best = np.maximum.accumulate([t.value for t in comp])
-        ax.step([t.number for t in comp], best, where="post", color="C3", label="best so far")
+        ax.step([t.number for t in comp] + [done[-1].number], list(best) + [best[-1]],
+                where="post", color="C3", label="best so far")
     ax.set_xlabel("trial")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel("answer accuracy")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"study {study.study_name!r}: {len(done)} finished trials")
+    name = study.study_name if len(study.study_name) <= 30 else study.study_name[:27] + "..."
+    ax.set_title(f"study {name!r}: {len(done)} finished trials", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     _save_atomically(fig, path, 120)

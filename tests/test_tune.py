@@ -273,19 +273,22 @@ def test_tiny_search_end_to_end_and_resumed(tmp_path, capsys):
 
 
 @needs_optuna
-def test_two_processes_share_one_journal_study(tmp_path):
+@pytest.mark.parametrize("scheme", ["journal", "sqlite"])
+def test_two_processes_share_one_study(scheme, tmp_path):
+    """Both started at once on a storage that does not exist yet (for SQLite, both race to
+    create its tables: the loser must retry, not fail)."""
     import optuna
-    log = tmp_path / "shared" / "tune.log"
+    log = tmp_path / "shared" / ("tune.log" if scheme == "journal" else "tune.db")
+    url = f"{scheme}:///{log}"
     cmd = lambda name: [sys.executable, "-m", "pc_numpy", "tune", "--n-trials", "2", *TINY,
-                        "--storage", f"journal:///{log}", "--study-name", "shared",
+                        "--storage", url, "--study-name", "shared",
                         "--out", str(tmp_path / name)]
     procs = [subprocess.Popen(cmd(name), cwd=ROOT, env=env(), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
     outputs = [p.communicate(timeout=600) for p in procs]
     for p, (o, e) in zip(procs, outputs):
         assert p.returncode == 0, f"a worker failed:\n{o}\n{e}"
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
-    study = optuna.load_study(study_name="shared", storage=JournalStorage(JournalFileBackend(str(log))))
+    study = optuna.load_study(study_name="shared", storage=tune.open_storage(url))
     finished = [t for t in study.trials if t.state.is_finished()]
     assert len(finished) == 4, [t.state for t in study.trials]
     counts = [json.loads((tmp_path / n / "tune.json").read_text())["n_trials"] for n in ("a", "b")]

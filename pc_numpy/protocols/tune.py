@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
+import random
+import time
+import warnings
 from pathlib import Path
 from typing import List, NamedTuple, Optional, Sequence
 
@@ -258,22 +260,41 @@ def check_storage_url(url: str) -> str:
     return scheme
 
 
-def open_storage(url: str):
+def open_storage(url: str, *, attempts: int = 5):
     """An Optuna storage for ``url``: ``journal:///PATH`` is a ``JournalStorage`` on a
     ``JournalFileBackend`` (appends with a lock file, safe on a shared file system); ``sqlite``,
     ``postgresql`` and ``mysql`` URLs an ``RDBStorage`` (SQLite waits up to 60 s for a lock held by
-    another process instead of failing at once)."""
-    optuna = import_optuna()
+    another process instead of failing at once).
+
+    Processes started together on a new database race to create its tables (seen: SQLite's
+    ``UNIQUE constraint failed: alembic_version``); the loser tries again, up to ``attempts``
+    times, after a short random wait, and then finds the tables made."""
     scheme = check_storage_url(url)
+    for attempt in range(attempts):
+        try:
+            return _open_storage(url, scheme)
+        except Exception:                              # SQLAlchemy's errors, whatever the driver
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(0.5 + random.random())
+
+
+def _open_storage(url: str, scheme: str):
+    optuna = import_optuna()
     if scheme == "journal":
         from optuna.storages.journal import JournalFileBackend, JournalStorage
         path = Path(url.partition("://")[2][1:])
         path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path)))
+    # heartbeat: a trial whose process died (killed, machine lost) is marked failed by the next
+    # process, 3 minutes after its last sign of life, instead of staying "running" for ever
+    kwargs = dict(heartbeat_interval=60, grace_period=180)
     if scheme == "sqlite":
         Path(url.partition("://")[2][1:]).parent.mkdir(parents=True, exist_ok=True)
-        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
-    return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
+        kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
+    with warnings.catch_warnings():                  # "heartbeat is an experimental feature"
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(url, **kwargs)
 
 
 def open_study(storage, study_name: str, *, n_startup_trials: int = 5):

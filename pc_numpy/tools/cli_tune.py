@@ -58,6 +58,8 @@ def add_parser(sub) -> None:
                     "noisy copy of --data. Resumable; several processes share one --storage.")
     p.add_argument("--n-trials", type=_positive_int, required=True, metavar="N",
                    help="Optuna trials this process runs (added to those already in the storage)")
+    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="start no new trial after this many seconds (the running one finishes)")
     p.add_argument("--out", required=True, metavar="DIR",
                    help="folder for tune.json, the figures, the models (DIR/models) and the "
                         "default storage DIR/tune.db")
@@ -196,7 +198,9 @@ def run_tune(args) -> int:
     except Exception as exc:        # SQLAlchemy, a missing driver, an unreachable server, a lock
         raise UsageError(f"--storage {tune.redact(url)!r} cannot be opened: "
                          f"{type(exc).__name__}: {exc}") from None
-    setup = dict(data=source, seeds=args.seeds, trials=args.trials, restarts=args.restarts,
+    from ..protocols.model import fingerprint
+    setup = dict(data_fingerprint=fingerprint(data), seeds=args.seeds, trials=args.trials,
+                 restarts=args.restarts,
                  iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
                  tau=args.tau, lr=args.lr, model=args.model)
     known = study.user_attrs.get("setup")
@@ -226,7 +230,10 @@ def run_tune(args) -> int:
         cases.append(tune.SeedCase(s, model, targets, target_ids))
     objective = tune.Objective(cases, trials=args.trials, restarts=args.restarts)
 
+    ran = []                                         # the trials this process finished
+
     def report(study, trial):
+        ran.append(trial.number)
         if not verbose:
             return
         rates = " ".join(f"{k}={v:.3g}" for k, v in trial.params.items())
@@ -238,7 +245,8 @@ def run_tune(args) -> int:
     t0 = time.perf_counter()
     print(f"study {args.study_name!r} in {tune.redact(url)}: {args.n_trials} trials, "
           f"{len(cases)} seeds x {args.trials} retrieval trials each", flush=True)
-    study.optimize(objective, n_trials=args.n_trials, callbacks=[report], catch=(ValueError,))
+    study.optimize(objective, n_trials=args.n_trials, timeout=args.timeout, callbacks=[report],
+                   catch=(ValueError,))
     seconds = time.perf_counter() - t0
 
     counts = tune.finished_counts(study)
@@ -260,12 +268,12 @@ def run_tune(args) -> int:
                    search_space={k: list(v) for k, v in tune.SEARCH_SPACE.items()},
                    targets="letter variants" if args.data is None else "noisy copy of the data",
                    importances=importances, numpy=np.__version__, optuna=optuna.__version__,
-                   seconds_this_process=seconds, figures=figures, **setup)
+                   trials_this_process=ran, seconds_this_process=seconds, figures=figures, data=source, **setup)
     if best is not None:
         summary["demo_command"] = demo_command(best.params, args)
     _write_json(out / "tune.json", summary)
     print(f"{counts['finished']} finished trials in the study ({counts['complete']} complete, "
-          f"{counts['pruned']} pruned); this process ran {args.n_trials} in {seconds:.0f} s")
+          f"{counts['pruned']} pruned); this process ran {len(ran)} in {seconds:.0f} s")
     if best is None:
         print("no trial completed yet: no best rates")
     else:

@@ -58,6 +58,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
+    if not np.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative finite number, got {text}")
+    return value
+
+
 def _tau(text: str) -> float:
     value = _positive_float(text)
     if value < 1:
@@ -69,12 +79,12 @@ def _retrieval_rates(p) -> None:
     """``--alpha-x --alpha-h --alpha-c --sigma-r --sigma-c``: the retrieval rates of (4)-(8)
     (defaults: the notebook's, ``RETRIEVAL_RATES``; ``tune`` prints a command with better ones)."""
     from ..protocols.retrieval import RETRIEVAL_RATES
-    for name, what in (("alpha_x", "rate of (4), the output error's pull on h"),
-                       ("alpha_h", "rate of (6), the hidden error's pull on h"),
-                       ("alpha_c", "rate of (8), the causes' update"),
-                       ("sigma_r", "scale of the exploration noise (7)"),
-                       ("sigma_c", "width of the prior around each memory")):
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=_positive_float,
+    for name, kind, what in (("alpha_x", _positive_float, "rate of (4), the output error's pull on h"),
+                             ("alpha_h", _positive_float, "rate of (6), the hidden error's pull on c"),
+                             ("alpha_c", _nonnegative_float, "rate of (8), the prior's pull on c"),
+                             ("sigma_r", _nonnegative_float, "scale of the exploration noise (7)"),
+                             ("sigma_c", _positive_float, "width of the prior (8) around each memory")):
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
                        default=RETRIEVAL_RATES[name], metavar="X",
                        help=f"{what} (default: {RETRIEVAL_RATES[name]:g})")
 

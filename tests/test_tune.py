@@ -250,6 +250,9 @@ def test_tiny_search_end_to_end_and_resumed(tmp_path, capsys):
     assert (out / "tune.db").is_file() and (out / "models" / "seed0.npz").is_file()
     assert set(summary["best_params"]) == set(tune.SEARCH_SPACE)
     assert 0 <= summary["best_value"] <= 1 and summary["numpy"] == np.__version__
+    import optuna
+    first = optuna.load_study(study_name="pc-rnn-hc-a", storage=f"sqlite:///{out / 'tune.db'}").trials[0]
+    assert first.params == {k: tune.RETRIEVAL_RATES[k] for k in tune.RATE_NAMES}, first.params
     for name, v in summary["best_params"].items():
         lo, hi = tune.SEARCH_SPACE[name]
         assert lo <= v <= hi, (name, v)

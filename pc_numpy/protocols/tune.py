@@ -301,12 +301,17 @@ def open_study(storage, study_name: str, *, n_startup_trials: int = 5):
     """The study ``study_name`` in ``storage`` (created if absent, ``load_if_exists=True``, so
     that running again, or another process, adds trials to it): maximise, TPE sampler (unseeded:
     several workers must not propose the same rates), ``MedianPruner`` that prunes after
-    ``n_startup_trials`` finished trials."""
+    ``n_startup_trials`` finished trials.  A new study's first trial is the notebook's defaults
+    (``enqueue_trial``), so that the search always measures the rates it is meant to beat."""
     optuna = import_optuna()
-    return optuna.create_study(
+    study = optuna.create_study(
         storage=storage, study_name=study_name, direction="maximize", load_if_exists=True,
         sampler=optuna.samplers.TPESampler(),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=n_startup_trials, n_warmup_steps=0))
+    if not study.get_trials(deepcopy=False):         # the baseline first: best_value >= its score
+        study.enqueue_trial({k: RETRIEVAL_RATES[k] for k in RATE_NAMES},
+                            user_attrs={"enqueued": "the notebook's defaults"}, skip_if_exists=True)
+    return study
 
 
 def finished_counts(study) -> dict:

@@ -255,6 +255,9 @@ def run_tune(args) -> int:
     except ValueError:                               # every trial pruned or failed
         best = None
     importances = tune.param_importances(study)
+    defaults = {k: tune.RETRIEVAL_RATES[k] for k in tune.RATE_NAMES}
+    baseline = [t for t in study.get_trials(deepcopy=False)
+                if t.state == optuna.trial.TrialState.COMPLETE and t.params == defaults]
     figures = [plot_history(study, out / "tune_history.png"),
                plot_importances(importances, counts["complete"], out / "tune_importances.png")]
     summary = dict(command="tune", study_name=args.study_name, storage=tune.redact(url),
@@ -264,7 +267,8 @@ def run_tune(args) -> int:
                    best_value=None if best is None else best.value,
                    best_per_seed=None if best is None else best.user_attrs.get("per_seed"),
                    best_trial=None if best is None else best.number,
-                   defaults={k: tune.RETRIEVAL_RATES[k] for k in tune.RATE_NAMES},
+                   defaults=defaults,
+                   defaults_value=baseline[0].value if baseline else None,
                    search_space={k: list(v) for k, v in tune.SEARCH_SPACE.items()},
                    targets="letter variants" if args.data is None else "noisy copy of the data",
                    importances=importances, numpy=np.__version__, optuna=optuna.__version__,
@@ -279,6 +283,9 @@ def run_tune(args) -> int:
     else:
         print(f"best answer accuracy {best.value:.3f} (trial {best.number}): " +
               ", ".join(f"{k}={v:.4g}" for k, v in best.params.items()))
+        if baseline:
+            print(f"the notebook's defaults scored {baseline[0].value:.3f} (trial {baseline[0].number})"
+                  + (": the search found nothing better" if baseline[0].value >= best.value else ""))
         print(f"retrieve with them: {summary['demo_command']}")
     print(f"wrote {out / 'tune.json'} and {len(figures)} figures in {out}/")
     return 0

@@ -1,4 +1,4 @@
-"""The command line: ``python -m pc_numpy {demo,train,retrieve,letters,study} ...``.
+"""The command line: ``python -m pc_numpy {demo,train,retrieve,letters,study,tune} ...``.
 
     python -m pc_numpy demo                      # train on the embedded letters, retrieve, plot
     python -m pc_numpy demo --data letters.pk    # the same on a file of yours
@@ -6,6 +6,7 @@
     python -m pc_numpy retrieve --checkpoint runs/a/model.npz --out runs/a
     python -m pc_numpy letters docs/letters.png  # the figure of the embedded letters
     python -m pc_numpy study --seeds 0-9 --out runs/study   # distributions over seeds (cli_study)
+    python -m pc_numpy tune --n-trials 40 --out runs/tune   # search the retrieval rates (Optuna)
 
 Every run writes ``OUT/summary.json`` and its figures.  Bad arguments get a usage message and
 exit code 2: unusable values, files that cannot be read, output paths that cannot be written,
@@ -29,10 +30,30 @@ from typing import List, Optional
 import numpy as np
 
 from .._checks import MAX_INT, NumericalError, TooLarge
-from .cli_args import (DEFAULT_FACTORS, UsageError, _load_data, _positive_float, _positive_int, _seed,
-                       _tau, add_model_arguments, model_kwargs)
+from .cli_args import (DEFAULT_FACTORS, UsageError, _load_data, _nonnegative_float, _positive_float,
+                       _positive_int, _seed, _tau, _write_json, add_model_arguments, model_kwargs)
 from .files import (atomic_write, check_writable, display, exclusive_folder, printable,
                     remove_temporaries_on_sigterm)
+
+
+def _retrieval_rates(p) -> None:
+    """``--alpha-x --alpha-h --alpha-c --sigma-r --sigma-c``: the retrieval rates of (4)-(8)
+    (defaults: the notebook's, ``RETRIEVAL_RATES``; ``tune`` prints a command with better ones)."""
+    from ..protocols.retrieval import RETRIEVAL_RATES
+    for name, kind, what in (("alpha_x", _positive_float, "rate of (4), the output error's pull on h"),
+                             ("alpha_h", _positive_float, "rate of (6), the hidden error's pull on c"),
+                             ("alpha_c", _nonnegative_float, "rate of (8), the prior's pull on c"),
+                             ("sigma_r", _nonnegative_float, "scale of the exploration noise (7)"),
+                             ("sigma_c", _positive_float, "width of the prior (8) around each memory")):
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind,
+                       default=RETRIEVAL_RATES[name], metavar="X",
+                       help=f"{what} (default: {RETRIEVAL_RATES[name]:g})")
+
+
+def _rates_of(args) -> dict:
+    """The retrieval rates given on the command line, as keywords of ``retrieve``."""
+    from ..protocols.retrieval import RETRIEVAL_RATES
+    return {name: getattr(args, name) for name in RETRIEVAL_RATES}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "instead of the training letters (embedded letters only)")
             from .cli_study import add_cue_arguments
             add_cue_arguments(p)
+            _retrieval_rates(p)
 
     demo = sub.add_parser("demo", help="train, retrieve, write figures and summary.json",
                           description="Train on the embedded letters (or --data), retrieve every "
@@ -86,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Load a checkpoint and run memory retrieval on its data.")
     common(rt, train=False)
     rt.add_argument("--checkpoint", required=True, metavar="PATH", help="a model.npz written by train/demo")
+    from .cli_tune import add_parser as add_tune
+    add_tune(sub)
     lt = sub.add_parser("letters", help="draw the embedded letters to a PNG",
                         description="Draw the 20 embedded letters (and optional variants) to a PNG.")
     lt.add_argument("png", metavar="OUT.png", help="the figure to write")
@@ -118,11 +142,6 @@ def _targets(args, data, labels, model):
         index = {lab: i for i, lab in enumerate(model.labels)}
         return variants, np.array([index[lab] for lab in vlabels]), "variants"
     return data, None, "training sequences"
-
-
-def _write_json(path: Path, obj) -> None:
-    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
-    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def _say(args, text: str) -> None:
@@ -281,7 +300,7 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
     try:
         result = backend.retrieve(model, targets, target_ids, restarts=args.restarts,
                                   trials=args.trials, seed=args.seed, progress=not args.quiet,
-                                  **_cue_kwargs(args))
+                                  **_cue_kwargs(args), **_rates_of(args))
     except NumericalError as exc:
         where = f"--checkpoint {display(args.checkpoint)!r}: " if getattr(args, "checkpoint", None) else ""
         raise NumericalError(f"{where}{exc} (the model's numbers overflow on these targets)") from None
@@ -302,6 +321,7 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
                 answer_accuracy=result.final_answer_accuracy,
                 cue_steps=result.cue_steps, cue_noise=result.cue_noise,
                 retrieval_seconds=result.seconds, trials=args.trials, restarts=args.restarts,
+                rates=_rates_of(args),
                 retrieval_targets=what, accuracy_per_target=per,
                 final_generation_error=float(result.generation_error[-1].mean()),
                 figures=[os.path.basename(f) for f in figures])
@@ -323,6 +343,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 raise UsageError(str(exc)) from None
             return letters_main([args.png] + (["--variants", str(args.variants), "--seed", str(args.seed)]
                                               if args.variants else []))
+        if args.command == "tune":
+            from .cli_tune import run_tune
+            return run_tune(args)
         out = Path(args.out)
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {display(out)!r} exists and is not a folder")

@@ -4,11 +4,12 @@ them from here, so that none of them imports another)."""
 from __future__ import annotations
 
 import argparse
+import json
 
 import numpy as np
 
 from .._checks import MAX_INT
-from .files import display
+from .files import atomic_write, display
 
 
 class UsageError(Exception):
@@ -47,6 +48,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
     if not np.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
+    if not np.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative finite number, got {text}")
     return value
 
 
@@ -94,3 +105,9 @@ def _load_data(args):
             raise UsageError(f"--data: {exc}") from None
         source = display(args.data)
     return np.asarray(data, dtype=np.float64), (list(labels) if labels is not None else None), source
+
+
+def _write_json(path, obj) -> None:
+    """``obj`` as indented JSON at ``path``, written whole or not at all."""
+    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode()))

@@ -669,9 +669,17 @@ def test_duplicate_labels_in_train_model_and_checkpoint(model, tmp_path):
         pcn.load_model(path)
 
 
-def test_cli_refuses_duplicate_labels_in_the_data_before_training(tmp_path, capsys):
+def test_cli_numbers_repeated_labels_of_the_data_so_none_overwrites_another(tmp_path, capsys):
+    """A file's class labels may repeat (a .ts file holds many instances of each letter); every
+    sequence is its own memory, so the command line numbers the repeats (x, y, x.2) and says so:
+    summary.json then has one entry per memory, none overwritten (the API's train refuses
+    repeats, test above)."""
+    import json
     path = _npz(tmp_path / "dup.npz", data=DATA[:3], labels=np.array(["x", "y", "x"]))
     code, _, err = run_main(["demo", "--data", path, "--iterations", "2", "--states", "3",
-                             "--quiet", "--out", tmp_path / "o"], capsys)
-    assert code == 2 and "--data" in err and "'x'" in err, err
-    assert not (tmp_path / "o" / "model.npz").exists()
+                             "--trials", "1", "--restarts", "1", "--quiet", "--out", tmp_path / "o"], capsys)
+    assert code == 0, err
+    assert "repeat" in err and "numbered" in err, err
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert sorted(summary["accuracy_per_target"]) == ["x", "x.2", "y"], summary["accuracy_per_target"]
+    assert pcn.load_model(tmp_path / "o" / "model.npz").labels == ("x", "y", "x.2")

@@ -104,7 +104,27 @@ def _load_data(args):
         except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
             raise UsageError(f"--data: {exc}") from None
         source = display(args.data)
-    return np.asarray(data, dtype=np.float64), (list(labels) if labels is not None else None), source
+    labels = None if labels is None else distinct_labels([str(v) for v in labels])
+    return np.asarray(data, dtype=np.float64), labels, source
+
+
+def distinct_labels(labels):
+    """Labels name memories, one each, so they must be distinct (``train`` refuses repeats).  A
+    file's class labels often repeat (a ``.ts`` file holds many instances of each letter): the
+    k-th repeat of ``a`` becomes ``a.k`` (``a``, ``a.2``, ``a.3``...), and a note says so."""
+    seen: dict = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label}.{seen[label]}")
+    repeated = sum(1 for n in seen.values() if n > 1)
+    if repeated:
+        import sys
+        print(f"note: {repeated} label(s) of --data repeat; each sequence is its own memory, so "
+              f"the repeats are numbered (a, a.2, a.3, ...)", file=sys.stderr)
+        if len(set(out)) != len(out):                    # a file with both "a.2" and "a", "a"
+            out = [f"{i}:{label}" for i, label in enumerate(labels)]
+    return out
 
 
 def _write_json(path, obj) -> None:

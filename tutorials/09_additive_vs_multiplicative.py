@@ -186,10 +186,10 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 6))
 for ax, (name, model) in zip(axes, models.items()):
     grid, cell = cause_grid(model.mus, n_grid)                  # (G, 2), (2,)
     gen = generate(model, grid)                                 # (T, G, O)
-    scale = 0.8 * cell / extent                                 # a letter fits in about one cell
+    scale = 0.8 * cell.min() / extent                           # a letter fits in about one cell
     for i, (ca, cb) in enumerate(grid):
         traj = gen[:, i, :] - gen[:, i, :].mean(axis=0)         # (T, O) centred
-        ax.plot(ca + scale[0] * traj[:, 0], cb + scale[1] * traj[:, 1], color="tab:blue", lw=0.9)
+        ax.plot(ca + scale * traj[:, 0], cb + scale * traj[:, 1], color="tab:blue", lw=0.9)
     ax.scatter(model.mus[:, 0], model.mus[:, 1], s=12, color="tab:red", zorder=3)
     for (ma, mb), lab in zip(model.mus, labels):
         ax.annotate(lab, (ma, mb), color="tab:red", fontsize=10, fontweight="bold",

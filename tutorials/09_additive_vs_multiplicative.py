@@ -357,8 +357,8 @@ tc.savefig(fig, "09_factor_knockout")
 # gain map are nearly white: those factors have almost no gain for any memory, and switching
 # any of them off leaves every letter as it was (the flat first two thirds of the middle curve).
 # Only 10 of the 32 factors do more than a tenth of the worst single factor's damage, and each
-# letter leans on a few of them (the bright cells of the left panel). Training with weight
-# decay left HC-M using about a dozen factors, which fits the sweep of §5: beyond $F = 8$ the
+# letter leans on a few of them (the bright cells of the left panel). Training left HC-M
+# using about a dozen of its factors, which fits the sweep of §5: beyond $F = 8$ the
 # loss no longer improves clearly. (The last point of the middle curve, every factor off, is
 # below the one before it: with no recurrence at all the state only leaks toward $	au b_r$,
 # a small wrong output that happens to be less wrong than a distorted loop.)

@@ -360,7 +360,7 @@ tc.savefig(fig, "09_factor_knockout")
 # letter leans on a few of them (the bright cells of the left panel). Training left HC-M
 # using about a dozen of its factors, which fits the sweep of §5: beyond $F = 8$ the
 # loss no longer improves clearly. (The last point of the middle curve, every factor off, is
-# below the one before it: with no recurrence at all the state only leaks toward $	au b_r$,
+# below the one before it: with no recurrence at all the state only leaks toward $b_r$,
 # a small wrong output that happens to be less wrong than a distorted loop.)
 #
 # ## 4. The two models over ten seeds

@@ -374,10 +374,14 @@ tc.savefig(fig, "09_factor_knockout")
 # ```
 #
 # (1000 training iterations, 4 restarts per target; 300 retrieval trials rather than the default
-# 1000, to fit the machine these were measured on). Answer accuracy is the share of the 20
-# letters whose answer readout names the right memory, run accuracy the share of the 80
-# retrieval runs that end in the right memory's basin; mean over the 10 seeds, 95% t interval
-# of the mean, and the range over seeds.
+# 1000, to fit the shared machine these were measured on). **Answer accuracy**: the share of the
+# 20 letters whose answer (the memory nearest the `c` of lowest generation error seen so far,
+# over all restarts and trials) is right; **run accuracy**: the share of the 80 runs whose current
+# `c` is nearest the right memory; **random search** at equal rollouts (2 draws per trial) and the
+# **exhaustive** ceiling (docs/model.md §4). Each cell: mean over the 10 seeds [95% Student-t
+# interval of the mean] (min-max over seeds). `study.json` summarises at the budgets 10-250 of
+# docs/model.md §4c; the 300-trial rows are read from the per-seed curves (`seeds/seed_*.json`)
+# with the same interval.
 #
 # STUDY_TABLE
 #

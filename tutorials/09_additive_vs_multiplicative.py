@@ -240,9 +240,10 @@ tc.savefig(fig, "09_morph_smoothness")
 
 # %% [markdown]
 # What the full run (seed 0, `tutorials/figures/`) shows. Both models reach a low loss (HC-A
-# 0.0125, HC-M 0.0070 at the last iteration; close to, but not bit-equal to, seed 0 of the study
-# in §4, 0.0113 and 0.0060, most likely because the study's workers run BLAS on one thread and
-# rounding differences grow over 1000 iterations). In both grids nearby causes generate nearby
+# 0.0125, HC-M 0.0070 at the last iteration). These are not bit-equal to seed 0 of the study in
+# §4 (0.0113 and 0.0060): the study's workers run BLAS on one thread, and rounding differences
+# grow over 1000 iterations (with `OPENBLAS_NUM_THREADS=1` the HC-M training here gives the
+# study's 0.005978 exactly). In both grids nearby causes generate nearby
 # letters, and between memories one shape turns into the next. The morph is about as even in
 # both: the median max/mean step over the 190 paths is 1.46 for HC-A and 1.55 for HC-M, with
 # nearly the same quartiles (1.31-1.78 and 1.37-1.78) and no path that jumps (95th percentiles

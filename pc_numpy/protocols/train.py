@@ -108,7 +108,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
                           iterations and at the end; on divergence the last good one stays
         keep          : "last" (the parameters after the last update) or "best" (the iterate with
                         the lowest loss seen, ``losses.argmin()``: Adam sometimes spikes near
-                        the end); measured over 10 seeds in docs/model.md §4c / the README
+                        the end); "last" is the original protocol, and keeping the best did not
+                        measurably help (docs/retrieval_results.md)
 
     Returns ``TrainResult(model, losses, seconds)``; ``model.mus`` are the learned ``c0`` rows.
     Raises ``TrainingDiverged`` (a ``ValueError``) naming the iteration if the loss or a gradient

@@ -158,3 +158,18 @@ def test_unwritable_out_is_named(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["study", "--out", str(f), "--quiet"])
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_train_keep_best_returns_the_lowest_loss_iterate():
+    import pc_numpy as pcn
+    data, labels = pcn.letters()
+    data = data[:4, ::6]
+    best = pcn.train(data, labels[:4], states_dim=8, iterations=40, lr=0.1, seed=0, keep="best", progress=False)
+    last = pcn.train(data, labels[:4], states_dim=8, iterations=40, lr=0.1, seed=0, progress=False)
+    np.testing.assert_array_equal(best.losses, last.losses)            # the same path
+    x = data.transpose(1, 0, 2)
+    loss, _ = pcn.loss_and_grads(best.model.params, x, best.model.mus, best.model.h0, tau=best.model.tau)
+    # the same computation on the same values as the recorded loss: equal to rounding (1e-12 rel.)
+    assert abs(loss - best.losses.min()) <= 1e-12 * best.losses.min()
+    with pytest.raises(ValueError, match="keep"):
+        pcn.train(data, labels[:4], iterations=2, keep="first", progress=False)

@@ -1,4 +1,4 @@
-"""Aggregate scratch/cue_curves.py outputs (JSON lists of per-seed rows) into docs/cues_partial.png,
+"""Aggregate benchmarks/measurements/cue_curves.py outputs (JSON lists of per-seed rows) into docs/cues_partial.png,
 docs/cues_noise.png and a text table.  Usage: plot_cues.py A.json [B.json ...]"""
 import json, sys
 import numpy as np

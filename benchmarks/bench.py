@@ -125,8 +125,9 @@ def worker(backend, threads, conn):
     """Runs in its own process: builds workloads and times blocks of calls on request.  Both
     backends keep freed memory in the process (``keep_freed_memory``), as ``python -m pc_numpy``
     does."""
-    from pc_numpy.tools.allocator import keep_freed_memory
+    from pc_numpy.tools.allocator import keep_freed_memory, one_blas_thread
     keep_freed_memory()
+    one_blas_thread()
     if backend == "torch":
         import torch
         torch.set_num_threads(threads)

@@ -227,12 +227,9 @@ def _generation(params: Params, x, c0, h0, *, tau: float, observed) -> Trace:
                  np.broadcast_to(c0, (T,) + c0.shape))
 
 
-def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:
-    """Generate ``steps`` outputs from hidden causes ``c0`` (pure generation, no target).
-
-    where  c0 : (B, C) or (C,);  h0 : (B, S) or (S,);  tau >= 1;  steps = T >= 1.
-    Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors).
-    """
+def generation_input(params, c0, h0, *, steps, check_params=check_params):
+    """For ``generate`` of either model (its ``check_params``): ``(params, x, c0, h0)`` checked, ``x`` a
+    zero target (T, B, O), ``B`` from whichever of ``c0``, ``h0`` has rows (1 if neither)."""
     T = as_scalar("steps", steps, low=1, integer=True)
     dims: dict = {}
     params = check_params(params, dims)
@@ -240,6 +237,13 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
     dims["B"] = rows[0] if rows else 1
     c0, h0 = check_initial_state(c0a, h0a, dims)
-    check_memory("generate", trace_bytes(T, *(dims[k] for k in "BOSC")), dict(steps=T))
-    x = np.zeros((T, dims["B"], dims["O"]))
+    check_memory("generate", trace_bytes(T, dims["B"], dims["O"], dims["S"], dims["C"]), dict(steps=T))
+    return params, np.zeros((T, dims["B"], dims["O"])), c0, h0                            # x (T, B, O)
+
+
+def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:
+    """Generate ``steps`` outputs from hidden causes ``c0`` (pure generation, no target).
+    ``c0`` (B, C) or (C,);  ``h0`` (B, S) or (S,);  tau >= 1;  steps = T >= 1.
+    Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors)."""
+    params, x, c0, h0 = generation_input(params, c0, h0, steps=steps)
     return rollout(params, x, c0, h0, tau=tau).x_pred

@@ -13,11 +13,12 @@ from typing import Optional
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar
+from .._checks import as_float_array
 from ..generative import output_error, prediction
 from ..inference import causes_noise, hidden_error, hidden_posterior
 from ..prior import causes_prior
-from ..rollout import Step, Trace, check_initial_state, check_noise, check_observed, check_rates
+from ..rollout import (Step, Trace, check_initial_state, check_noise, check_observed, check_rates,
+                       generation_input)
 from .equations import causes_bottom_up, hidden_prior
 from .params import Params, check_params
 
@@ -167,12 +168,5 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     where  c0 : (B, C) or (C,);  h0 : (B, S) or (S,);  tau >= 1;  steps = T >= 1.
     Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors).
     """
-    T = as_scalar("steps", steps, low=1, integer=True)
-    dims: dict = {}
-    params = check_params(params, dims)
-    c0a, h0a = as_float_array("c0", c0), as_float_array("h0", h0)
-    rows = [a.shape[0] for a in (c0a, h0a) if a.ndim == 2]
-    dims["B"] = rows[0] if rows else 1
-    c0, h0 = check_initial_state(c0a, h0a, dims)
-    x = np.zeros((T, dims["B"], dims["O"]))                                               # (T, B, O)
+    params, x, c0, h0 = generation_input(params, c0, h0, steps=steps, check_params=check_params)
     return rollout(params, x, c0, h0, tau=tau).x_pred

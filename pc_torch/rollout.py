@@ -69,22 +69,12 @@ def check_initial_state(c0, h0, dims: dict):
     return c0, h0
 
 
-def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alpha_h: float = 0.0,
-            alpha_c: float = 0.0, sigma_r: float = 0.0, sigma_c: float = 1.0, mus=None,
-            rng: Optional[torch.Generator] = None, xi=None, observed=None) -> Trace:
-    """``step`` for t = 0 .. T-1 (see ``pc_numpy.rollout``).  ``x (T, B, O)``; ``xi (T, B, C)``
-    or ``rng`` (a ``torch.Generator``) when ``sigma_r > 0``; ``observed (T,)`` or ``(T, B)`` of
-    0/1.  Differentiable (autograd).  (Every mode runs ``step`` at every step here: the reference
-    need not be fast.)"""
-    dims: dict = {}
-    params = check_params(params, dims)
-    x = as_float_tensor("x", x, ("T", "B", "O"), dims)
-    c0, h0 = check_initial_state(c0, h0, dims)
-    rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
-                        sigma_r=sigma_r, sigma_c=sigma_c)
+def check_step_inputs(rates: dict, dims: dict, x, mus, rng, xi, observed):
+    """The optional inputs of a rollout (both models): ``mus (P, C)`` (required when
+    ``alpha_c > 0``), the draws ``xi (T, B, C)`` of (7) given or drawn from ``rng``, and the mask
+    ``observed`` as (T, B).  The same rules and messages as ``pc_numpy.rollout``'s checks.
+    Returns ``(mus, xi, observed)``."""
     T, B, C = dims["T"], dims["B"], dims["C"]
-    check_memory("rollout", trace_bytes(T, B, dims["O"], dims["S"], C),
-                 dict(x=f"{T}x{B}x{dims['O']} (T x B x O)", h0=f"S={dims['S']}"))
     if rates["alpha_c"] > 0:
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
@@ -109,6 +99,27 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
             observed = as_mask_tensor("observed", observed, ("T",), dims, dtype=x.dtype)[:, None].expand(T, B)
         else:
             observed = as_mask_tensor("observed", observed, ("T", "B"), dims, dtype=x.dtype)
+    return mus, xi, observed
+
+
+def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alpha_h: float = 0.0,
+            alpha_c: float = 0.0, sigma_r: float = 0.0, sigma_c: float = 1.0, mus=None,
+            rng: Optional[torch.Generator] = None, xi=None, observed=None) -> Trace:
+    """``step`` for t = 0 .. T-1 (see ``pc_numpy.rollout``).  ``x (T, B, O)``; ``xi (T, B, C)``
+    or ``rng`` (a ``torch.Generator``) when ``sigma_r > 0``; ``observed (T,)`` or ``(T, B)`` of
+    0/1.  Differentiable (autograd).  (Every mode runs ``step`` at every step here: the reference
+    need not be fast.)"""
+    dims: dict = {}
+    params = check_params(params, dims)
+    x = as_float_tensor("x", x, ("T", "B", "O"), dims)
+    c0, h0 = check_initial_state(c0, h0, dims)
+    rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
+                        sigma_r=sigma_r, sigma_c=sigma_c)
+    T, B, C = dims["T"], dims["B"], dims["C"]
+    check_memory("rollout", trace_bytes(T, B, dims["O"], dims["S"], C),
+                 dict(x=f"{T}x{B}x{dims['O']} (T x B x O)", h0=f"S={dims['S']}"))
+    mus, xi, observed = check_step_inputs(rates, dims, x, mus, rng, xi, observed)
+
 
     steps = []
     h_post, c = h0, c0

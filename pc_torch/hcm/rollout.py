@@ -6,11 +6,11 @@ from typing import Optional
 import torch
 
 from pc_numpy.rollout import check_rates
-from .._checks import as_float_tensor, as_mask_tensor, as_scalar, check_generator
+from .._checks import as_float_tensor, as_scalar
 from ..generative import output_error, prediction
 from ..inference import causes_noise, hidden_error, hidden_posterior
 from ..prior import causes_prior
-from ..rollout import Step, Trace, check_initial_state
+from ..rollout import Step, Trace, check_initial_state, check_step_inputs
 from .equations import causes_bottom_up, hidden_prior
 from .params import Params, check_params
 
@@ -50,27 +50,7 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
     rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
                         sigma_r=sigma_r, sigma_c=sigma_c)
     T, B, C = dims["T"], dims["B"], dims["C"]
-    if rates["alpha_c"] > 0 and mus is None:
-        raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
-    if mus is not None:
-        mus = as_float_tensor("mus", mus, ("P", "C"), dims)
-    if xi is not None and rng is not None:
-        raise ValueError("give either rng or xi (the noise draws of (7)), not both")
-    if xi is not None:
-        xi = as_float_tensor("xi", xi, ("T", "B", "C"), dims)
-    elif rng is not None:
-        check_generator("rng", rng)
-        if rates["sigma_r"] > 0:
-            xi = torch.randn(T, B, C, generator=rng, dtype=x.dtype)
-    elif rates["sigma_r"] > 0:
-        raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a torch.Generator) "
-                         "or xi (standard normal draws of shape (T, B, C))")
-    if observed is not None:
-        observed = as_mask_tensor("observed", observed, None)
-        if observed.dim() == 1:
-            observed = as_mask_tensor("observed", observed, ("T",), dims, dtype=x.dtype)[:, None].expand(T, B)
-        else:
-            observed = as_mask_tensor("observed", observed, ("T", "B"), dims, dtype=x.dtype)
+    mus, xi, observed = check_step_inputs(rates, dims, x, mus, rng, xi, observed)
 
     steps = []
     h_post, c = h0, c0

@@ -5,7 +5,7 @@
     trace = pcn.rollout(params, x, c0, h0, tau=...)            # (1)-(8) over time
     loss, grads = pcn.loss_and_grads(params, x, c0, h0, tau=...)  # BPTT by hand
 """
-from .params import Params, init_params, check_params
+from .params import Params, init_params
 from .generative import hidden_prior, prediction, output_error
 from .inference import hidden_posterior, hidden_error, causes_bottom_up, causes_noise
 from .prior import prior_logits, responsibilities, prior_gradient, causes_prior, log_prior
@@ -27,7 +27,7 @@ from .data.letters import letters, letter_variants
 from .data.loaders import load_trajectories
 
 __all__ = [
-    "Params", "init_params", "check_params",
+    "Params", "init_params",
     "hidden_prior", "prediction", "output_error",
     "hidden_posterior", "hidden_error", "causes_bottom_up", "causes_noise",
     "prior_logits", "responsibilities", "prior_gradient", "causes_prior", "log_prior",

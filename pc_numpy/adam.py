@@ -15,22 +15,7 @@ from typing import Dict, Mapping
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
-
-
-def check_adam_settings(*, lr, betas, eps, weight_decay):
-    """Check Adam's settings (shared with ``pc_torch.Adam``); returns ``(lr, (b1, b2), eps, wd)``."""
-    lr = as_scalar("lr", lr, low=0, low_inclusive=False)
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    beta1 = as_scalar("betas[0]", betas[0], low=0)
-    beta2 = as_scalar("betas[1]", betas[1], low=0)
-    for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
-        if beta >= 1:
-            raise ValueError(f"{name} must be in [0, 1), got {beta}")
-    eps = as_scalar("eps", eps, low=0, low_inclusive=False)
-    weight_decay = as_scalar("weight_decay", weight_decay, low=0)
-    return lr, (beta1, beta2), eps, weight_decay
+from .tools import doors
 
 
 class Adam:
@@ -49,28 +34,19 @@ class Adam:
 
     def __init__(self, values: Mapping[str, np.ndarray], *, lr: float = 0.03,
                  betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-4):
-        if not isinstance(values, Mapping) or not values:
-            raise TypeError("values must be a non-empty dict of name -> numpy array")
-        self.lr, (self.beta1, self.beta2), self.eps, self.weight_decay = check_adam_settings(
-            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-        self.values: Dict[str, np.ndarray] = {
-            name: as_float_array(f"values[{name!r}]", v).copy() for name, v in values.items()}
+        values = doors.adam_args(values, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        self.lr, (self.beta1, self.beta2), self.eps, self.weight_decay = lr, betas, eps, weight_decay
+        self.values: Dict[str, np.ndarray] = {name: v.copy() for name, v in values.items()}
         self.m = {name: np.zeros_like(v) for name, v in self.values.items()}
         self.v = {name: np.zeros_like(v) for name, v in self.values.items()}
         self.t = 0
 
     def step(self, grads: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
-        """One Adam update of every value from ``grads`` (a mapping with the same names)."""
-        if not isinstance(grads, Mapping):
-            raise TypeError(f"grads must be a dict of name -> array, got {type(grads).__name__}")
-        missing = set(self.values) - set(grads)
-        if missing:
-            raise ValueError(f"grads is missing {sorted(missing)} (expected {sorted(self.values)})")
-        checked = {name: as_float_array(f"grads[{name!r}]", grads[name], self.values[name].shape)
-                   for name in self.values}
+        """One Adam update of every value from ``grads`` (a mapping with the same names and shapes;
+        it is not checked: ``train`` makes the gradients)."""
         self.t += 1
-        for name, d_p in checked.items():
-            self.values[name] = self._update(name, d_p)
+        for name in self.values:
+            self.values[name] = self._update(name, grads[name])
         return dict(self.values)
 
     def _update(self, name: str, d_p: np.ndarray) -> np.ndarray:

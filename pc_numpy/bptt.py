@@ -26,7 +26,9 @@ unobserved), and the same recursion holds with that ``N``.
 
 Structure (as in CS231n's ``rnn_layers.py``): ``step_backward`` is one step of the recursion;
 ``backward`` is the visible loop that calls it from ``t = T-1`` down to ``0``; ``loss_and_grads``
-runs the forward (``rollout`` in generation mode), the loop, and the sums over time.
+runs the forward (``rollout`` in generation mode: ``step`` at every time step), the loop, and the
+sums over time.  ``loss_and_grads`` is an entry point: it checks its arguments once, at its top;
+``step_backward``, ``backward`` and ``forward`` check nothing.
 """
 from __future__ import annotations
 
@@ -34,9 +36,10 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_memory, check_result, likely_culprits, trace_bytes
-from .params import Params, check_params
-from .rollout import check_initial_state, check_observed, rollout
+from .params import Params
+from .rollout import rollout
+from .tools import doors
+from .tools.checks import overflow_error
 
 
 class Grads(NamedTuple):
@@ -94,11 +97,10 @@ def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float) 
         a       : (T, B, S)  tanh(h_prior)
     Returns ``g`` of shape (T, B, S), ``g[t] = dL/dh_prior[t]``.
     """
-    T, B, S = a.shape
-    g = np.empty((T, B, S))                                                               # (T, B, S)
+    g = np.empty_like(a)                                                                  # (T, B, S)
     # BEGIN SOLUTION
-    g_next = np.zeros((B, S))                                                             # g[T] = 0
-    for t in reversed(range(T)):
+    g_next = np.zeros_like(a[0])                                                          # g[T] = 0
+    for t in reversed(range(a.shape[0])):
         g_next = g[t] = step_backward(d_error[t], g_next, a[t], params, tau=tau)
     # END SOLUTION
     return g
@@ -108,7 +110,8 @@ def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
             observed: Optional[np.ndarray] = None):
     """The training forward pass: a generation-mode ``rollout`` and the loss ``sum(error**2) / N``.
 
-    Arguments as ``loss_and_grads`` (already checked).  Returns ``(loss, ForwardCache)``.
+    Arguments as ``loss_and_grads`` (``c0 (B, C)``, ``h0 (B, S)``, ``observed`` None or (T, B)).
+    Returns ``(loss, ForwardCache)``.
     """
     trace = rollout(params, x, c0, h0, tau=tau, observed=observed)                        # (1)-(3)
     a = np.tanh(trace.h_prior)                                                            # (T, B, S)
@@ -135,24 +138,27 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
 
     Returns ``(loss, grads)``: ``loss`` a float, ``grads`` a ``Grads`` with ``w_o, b_o, w_c,
     w_r, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the gradient
-    summed over the batch).  Raises ``NumericalError`` naming the quantity and the likely culprit
-    if the loss or a gradient overflows, ``TooLarge`` before allocating if it would not fit.
+    summed over the batch).  An entry point: it checks its arguments once (``doors``), raises
+    ``TooLarge`` before allocating if the call would not fit in memory, and ``NumericalError``
+    naming the equation and the likely culprit if a value overflows.
     """
-    dims: dict = {}
-    params = check_params(params, dims)
-    x = as_float_array("x", x, ("T", "B", "O"), dims)
-    c0_vector = as_float_array("c0", c0).ndim == 1        # a shared (C,) vector: sum its gradient
-    h0_vector = as_float_array("h0", h0).ndim == 1
-    c0, h0 = check_initial_state(c0, h0, dims)
-    tau = as_scalar("tau", tau, low=1)
-    observed = check_observed(observed, dims)
-    if observed is not None and not observed.any():
-        raise ValueError("observed must mark at least one step as observed (1): the loss is a "
-                         "mean over the observed entries")
+    params, x, c0, h0, observed, c0_vector, h0_vector = doors.loss_and_grads_args(
+        params, x, c0, h0, Params, tau=tau, observed=observed)
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            loss, grads = _loss_and_grads(params, x, c0, h0, tau=tau, observed=observed)
+    except FloatingPointError as exc:
+        raise overflow_error("loss_and_grads", exc, x=x, params=params, c0=c0, h0=h0) from exc
+    if c0_vector:
+        grads = grads._replace(c0=grads.c0.sum(axis=0))                                  # (C,)
+    if h0_vector:
+        grads = grads._replace(h0=grads.h0.sum(axis=0))                                  # (S,)
+    return loss, grads
 
-    T, B, O, S, C = dims["T"], dims["B"], dims["O"], dims["S"], dims["C"]
-    check_memory("loss_and_grads", trace_bytes(T, B, O, S, C) + 8 * T * B * 4 * S,
-                 dict(x=f"{T}x{B}x{O} (T x B x O)", h0=f"S={S}"))
+
+def _loss_and_grads(params: Params, x, c0, h0, *, tau: float, observed) -> tuple:
+    """``loss_and_grads`` on checked arguments (``c0 (B, C)``, ``h0 (B, S)``): the forward, the
+    BPTT loop and the sums over time of the module docstring."""
     loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
     d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
     g = backward(d_error, cache.a, params, tau=tau)                                       # (T, B, S)
@@ -161,7 +167,8 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     # one matrix product of the T*B rows stacked: rows(u).T @ rows(v).  c0 is the same at every
     # step, so sum_t (k g[t]).T @ c0 = k (sum_t g[t]).T @ c0.
     k = 1.0 / tau
-    T, B, O, S = (dims["T"], dims["B"], dims["O"], dims["S"])
+    T, B, O = x.shape
+    S = h0.shape[1]
     d_w_o = d_error.reshape(T * B, O).T @ cache.a.reshape(T * B, S)                       # (O, S)
     d_b_o = d_error.sum(axis=(0, 1))                                                      # (O,)
     d_w_r = k * (g.reshape(T * B, S).T @ cache.a_prev.reshape(T * B, S))                  # (S, S)
@@ -170,11 +177,4 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     d_w_c = k * (g_sum_t.T @ cache.c0)                                                    # (S, C)
     d_c0 = k * (g_sum_t @ params.w_c)                                                     # (B, C)
     d_h0 = (1.0 - k) * g[0] + ((k * g[0]) @ params.w_r) * (1.0 - cache.a_prev[0] ** 2)   # (B, S)
-    if c0_vector:
-        d_c0 = d_c0.sum(axis=0)                                                           # (C,)
-    if h0_vector:
-        d_h0 = d_h0.sum(axis=0)                                                           # (S,)
-    grads = Grads(d_w_o, d_b_o, d_w_c, d_w_r, d_b_r, d_c0, d_h0)
-    check_result("loss_and_grads", dict(loss=np.float64(loss), **{f"grads.{k}": v for k, v in grads._asdict().items()}),
-                 likely_culprits(x=x, params=tuple(params), c0=c0, h0=h0))
-    return loss, grads
+    return loss, Grads(d_w_o, d_b_o, d_w_c, d_w_r, d_b_r, d_c0, d_h0)

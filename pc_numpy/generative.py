@@ -2,10 +2,9 @@
 
 Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
 
-Every function takes ``check=True``: it then checks its arguments and names the one that is
-wrong, and checks that its result is finite (``_checks.finite_result``: an overflow raises
-``NumericalError`` naming the function and the likely culprit argument).  The rollout checks everything once and calls these with ``check=False`` inside its
-time loop, where the checks would cost more than the arithmetic.
+These functions are the formulas and nothing else: they check nothing.  The entry points
+(``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``) check their arguments
+once, at the door; called directly, these behave as NumPy does (its own errors and warnings).
 """
 from __future__ import annotations
 
@@ -13,13 +12,10 @@ from typing import Optional
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_mask, finite_result
-from .params import Params, check_params
+from .params import Params
 
 
-@finite_result("h_post_prev", "c_prev", "params", "tau")
-def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float,
-                 check: bool = True) -> np.ndarray:
+def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float) -> np.ndarray:
     """Equation (1), the hidden prior: one leaky-integrator step of the recurrent network.
 
         h_prior[t] = (1 - 1/tau) * h_post[t-1]
@@ -33,12 +29,6 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
 
     Returns ``h_prior[t]`` of shape (B, S).
     """
-    if check:
-        dims = {}
-        params = check_params(params, dims)
-        h_post_prev = as_float_array("h_post_prev", h_post_prev, ("B", "S"), dims)
-        c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
-        tau = as_scalar("tau", tau, low=1)
     # BEGIN SOLUTION
     k = 1.0 / tau
     drive = np.tanh(h_post_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r      # (B, S)
@@ -46,8 +36,7 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
     # END SOLUTION
 
 
-@finite_result("h_prior", "params")
-def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np.ndarray:
+def prediction(h_prior: np.ndarray, params: Params) -> np.ndarray:
     """Equation (2), the prediction of the output from the hidden prior.
 
         x_pred[t] = tanh(h_prior[t]) @ w_o.T + b_o
@@ -56,21 +45,14 @@ def prediction(h_prior: np.ndarray, params: Params, *, check: bool = True) -> np
         h_prior : (B, S)  hidden prior of step t, from (1)
         params  : Params  uses ``w_o (O, S)``, ``b_o (O,)``
 
-    Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: in generation mode
-    ``rollout`` applies it to all steps at once, ``(T, B, S) -> (T, B, O)``.)
+    Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: ``(T, B, S) -> (T, B, O)``.)
     """
-    if check:
-        dims = {}
-        params = check_params(params, dims)
-        h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
     # BEGIN SOLUTION
     return np.tanh(h_prior) @ params.w_o.T + params.b_o                                   # (B, O)
     # END SOLUTION
 
 
-@finite_result("x_pred", "x")
-def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.ndarray] = None,
-                 check: bool = True) -> np.ndarray:
+def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.ndarray] = None) -> np.ndarray:
     """Equation (3), the output prediction error, of a target that may be observed only in part.
 
         error[t] = x_pred[t] - x[t]                      (the whole target observed)
@@ -84,15 +66,9 @@ def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.nda
         x        : (B, O)  target (the observed letter) at step t
         observed : (B,)    optional mask ``m[t]`` of 0/1, one per row
 
-    Returns ``error[t]`` of shape (B, O).  (Any leading axes work alike: in generation mode
-    ``rollout`` applies it to all steps at once, ``(T, B, O)`` with ``observed (T, B)``.)
+    Returns ``error[t]`` of shape (B, O).  (Any leading axes work alike: ``(T, B, O)`` with
+    ``observed (T, B)``.)
     """
-    if check:
-        dims = {}
-        x_pred = as_float_array("x_pred", x_pred, ("B", "O"), dims)
-        x = as_float_array("x", x, ("B", "O"), dims)
-        if observed is not None:
-            observed = check_mask("observed", observed, ("B",), dims)
     if observed is None:
         return x_pred - x                                                                 # (B, O)
     return observed[..., None] * (x_pred - x)                                             # (B, O)

@@ -5,19 +5,18 @@ correction could not have been predicted, the hidden error (5), pulls the hidden
 with exploration noise proportional to it (7).
 
 Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
-Every function takes ``check=True`` (see ``pc_numpy.generative``).
+These functions are the formulas and nothing else: they check nothing.  The entry points
+(``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``) check their arguments
+once, at the door; called directly, these behave as NumPy does (its own errors and warnings).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, finite_result
-from .params import Params, check_params
+from .params import Params
 
 
-@finite_result("h_prior", "error", "params", "alpha_x")
-def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, alpha_x: float,
-                     check: bool = True) -> np.ndarray:
+def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, alpha_x: float) -> np.ndarray:
     """Equation (4), the hidden posterior: one gradient step on the output error.
 
         h_post[t] = h_prior[t] - alpha_x * (1 - tanh(h_prior[t])**2) * (error[t] @ w_o)
@@ -33,19 +32,12 @@ def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, 
 
     Returns ``h_post[t]`` of shape (B, S).
     """
-    if check:
-        dims = {}
-        params = check_params(params, dims)
-        h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
-        error = as_float_array("error", error, ("B", "O"), dims)
-        alpha_x = as_scalar("alpha_x", alpha_x, low=0)
     # BEGIN SOLUTION
     return h_prior - alpha_x * (1.0 - np.tanh(h_prior) ** 2) * (error @ params.w_o)       # (B, S)
     # END SOLUTION
 
 
-@finite_result("h_prior", "h_post")
-def hidden_error(h_prior: np.ndarray, h_post: np.ndarray, *, check: bool = True) -> np.ndarray:
+def hidden_error(h_prior: np.ndarray, h_post: np.ndarray) -> np.ndarray:
     """Equation (5), the hidden prediction error: how far inference moved the hidden state.
 
         error_h[t] = h_prior[t] - h_post[t]
@@ -55,16 +47,10 @@ def hidden_error(h_prior: np.ndarray, h_post: np.ndarray, *, check: bool = True)
 
     Returns ``error_h[t]`` of shape (B, S).
     """
-    if check:
-        dims = {}
-        h_prior = as_float_array("h_prior", h_prior, ("B", "S"), dims)
-        h_post = as_float_array("h_post", h_post, ("B", "S"), dims)
     return h_prior - h_post                                                               # (B, S)
 
 
-@finite_result("c_prev", "error_h", "params", "alpha_h")
-def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *, alpha_h: float,
-                     check: bool = True) -> np.ndarray:
+def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *, alpha_h: float) -> np.ndarray:
     """Equation (6), the bottom-up update of the hidden causes.
 
         c = c[t-1] - alpha_h * (error_h[t] @ w_c)
@@ -81,20 +67,12 @@ def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *,
 
     Returns the updated causes, shape (B, C).
     """
-    if check:
-        dims = {}
-        params = check_params(params, dims)
-        c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
-        error_h = as_float_array("error_h", error_h, ("B", "S"), dims)
-        alpha_h = as_scalar("alpha_h", alpha_h, low=0)
     # BEGIN SOLUTION
     return c_prev - alpha_h * (error_h @ params.w_c)                                      # (B, C)
     # END SOLUTION
 
 
-@finite_result("c", "error_h", "xi", "sigma_r")
-def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r: float,
-                 check: bool = True) -> np.ndarray:
+def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r: float) -> np.ndarray:
     """Equation (7), exploration noise on the hidden causes, scaled by the hidden error.
 
         c = c + sigma_r * ||error_h[t]|| * xi[t],    xi[t] ~ N(0, I_C) per row
@@ -111,11 +89,5 @@ def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r:
 
     Returns the updated causes, shape (B, C).
     """
-    if check:
-        dims = {}
-        c = as_float_array("c", c, ("B", "C"), dims)
-        error_h = as_float_array("error_h", error_h, ("B", "S"), dims)
-        xi = as_float_array("xi", xi, ("B", "C"), dims)
-        sigma_r = as_scalar("sigma_r", sigma_r, low=0)
     norm = np.linalg.norm(error_h, axis=1, keepdims=True)                                 # (B, 1)
     return c + sigma_r * norm * xi                                                        # (B, C)

@@ -42,6 +42,7 @@ The free energy the rule is monitored with (``alpha_x`` and ``alpha_h`` weigh th
     F = 0.5 * alpha_x * mean_{t,b} ||error[t, b]||**2 + 0.5 * alpha_h * mean_{t,b} ||error_h[t, b]||**2
 
 Shapes: ``T`` time steps, ``B`` batch, ``O`` output, ``S`` hidden state, ``C`` hidden causes.
+These functions check nothing: ``train_local`` (``pc_numpy.protocols``) is the entry point.
 """
 from __future__ import annotations
 
@@ -49,8 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar
-from .params import Params, check_params
+from .params import Params
 from .rollout import Trace
 
 
@@ -71,20 +71,7 @@ class LocalDeltas(NamedTuple):
     d_b_r: np.ndarray
 
 
-def check_trace(trace, dims: dict, name: str = "trace") -> Trace:
-    """Check ``trace`` is a ``Trace`` of finite arrays whose shapes agree; record T, B, O, S, C."""
-    if not isinstance(trace, Trace):
-        raise TypeError(f"{name} must be a pc_numpy Trace (from pc_numpy.rollout), got "
-                        f"{type(trace).__module__}.{type(trace).__qualname__}")
-    return Trace(x_pred=as_float_array(f"{name}.x_pred", trace.x_pred, ("T", "B", "O"), dims),
-                 error=as_float_array(f"{name}.error", trace.error, ("T", "B", "O"), dims),
-                 h_prior=as_float_array(f"{name}.h_prior", trace.h_prior, ("T", "B", "S"), dims),
-                 h_post=as_float_array(f"{name}.h_post", trace.h_post, ("T", "B", "S"), dims),
-                 error_h=as_float_array(f"{name}.error_h", trace.error_h, ("T", "B", "S"), dims),
-                 c=as_float_array(f"{name}.c", trace.c, ("T", "B", "C"), dims))
-
-
-def local_deltas(trace: Trace, *, check: bool = True) -> LocalDeltas:
+def local_deltas(trace: Trace) -> LocalDeltas:
     """The local predictive-coding rule's sums from one inference rollout (docs/model.md §3b).
 
         d_w_o = sum_t error[t].T @ tanh(h_prior[t])
@@ -102,13 +89,10 @@ def local_deltas(trace: Trace, *, check: bool = True) -> LocalDeltas:
         trace : Trace  from ``rollout`` (with ``alpha_x > 0`` for ``error_h`` to be nonzero):
                        ``error (T, B, O)``, ``h_prior (T, B, S)``, ``h_post (T, B, S)``,
                        ``error_h (T, B, S)``, ``c (T, B, C)`` are used
-        check : bool   check ``trace`` (``False`` skips it, for a caller that made the trace)
 
     Returns ``LocalDeltas``: ``d_w_o (O, S)``, ``d_b_o (O,)``, ``d_w_c (S, C)``,
     ``d_w_r (S, S)``, ``d_b_r (S,)``.
     """
-    if check:
-        trace = check_trace(trace, {})
     # BEGIN SOLUTION
     error, error_h = trace.error, trace.error_h                            # (T, B, O), (T, B, S)
     sum_tb = dict(optimize=True)      # einsum's sum over (t, b) as one BLAS product (4x faster)
@@ -121,17 +105,8 @@ def local_deltas(trace: Trace, *, check: bool = True) -> LocalDeltas:
     # END SOLUTION
 
 
-def check_deltas(deltas, dims: dict, name: str = "deltas") -> LocalDeltas:
-    """Check ``deltas`` is a ``LocalDeltas`` of finite arrays of the parameters' shapes."""
-    if not isinstance(deltas, LocalDeltas):
-        raise TypeError(f"{name} must be a LocalDeltas (from local_deltas), got {type(deltas).__name__}")
-    shapes = (("O", "S"), ("O",), ("S", "C"), ("S", "S"), ("S",))
-    return LocalDeltas(*(as_float_array(f"{name}.{field}", getattr(deltas, field), shape, dims)
-                         for field, shape in zip(LocalDeltas._fields, shapes)))
-
-
 def apply_local_update(params: Params, deltas: LocalDeltas, *, lr_o: float, lr_h: float,
-                       lr_c: float, check: bool = True) -> Params:
+                       lr_c: float) -> Params:
     """One step of the local rule (docs/model.md §3b): new parameters, ``params`` untouched.
 
         w_o - lr_o d_w_o,  b_o - lr_o d_b_o,  w_c - lr_c d_w_c,  w_r - lr_h d_w_r,  b_r - lr_h d_b_r
@@ -144,13 +119,6 @@ def apply_local_update(params: Params, deltas: LocalDeltas, *, lr_o: float, lr_h
 
     Returns ``Params``.
     """
-    if check:
-        dims: dict = {}
-        params = check_params(params, dims)
-        deltas = check_deltas(deltas, dims)
-        lr_o = as_scalar("lr_o", lr_o, low=0)
-        lr_h = as_scalar("lr_h", lr_h, low=0)
-        lr_c = as_scalar("lr_c", lr_c, low=0)
     return Params(w_o=params.w_o - lr_o * deltas.d_w_o,                                  # (O, S)
                   b_o=params.b_o - lr_o * deltas.d_b_o,                                  # (O,)
                   w_c=params.w_c - lr_c * deltas.d_w_c,                                  # (S, C)
@@ -158,7 +126,7 @@ def apply_local_update(params: Params, deltas: LocalDeltas, *, lr_o: float, lr_h
                   b_r=params.b_r - lr_h * deltas.d_b_r)                                  # (S,)
 
 
-def free_energy(trace: Trace, *, alpha_x: float, alpha_h: float, check: bool = True) -> float:
+def free_energy(trace: Trace, *, alpha_x: float, alpha_h: float) -> float:
     """The free energy the local rule is monitored with (docs/model.md §3b).
 
         F = 0.5 * alpha_x * mean_{t,b} ||error[t, b]||**2 + 0.5 * alpha_h * mean_{t,b} ||error_h[t, b]||**2
@@ -169,10 +137,6 @@ def free_energy(trace: Trace, *, alpha_x: float, alpha_h: float, check: bool = T
 
     Returns ``F`` as a float.
     """
-    if check:
-        trace = check_trace(trace, {})
-        alpha_x = as_scalar("alpha_x", alpha_x, low=0)
-        alpha_h = as_scalar("alpha_h", alpha_h, low=0)
     T, B = trace.error.shape[:2]
     sq_error = np.sum(trace.error ** 2) / (T * B)            # mean_{t,b} ||error[t, b]||**2
     sq_error_h = np.sum(trace.error_h ** 2) / (T * B)        # mean_{t,b} ||error_h[t, b]||**2

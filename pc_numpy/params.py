@@ -5,11 +5,11 @@ Batch is in rows, so a weight multiplies from the right as its transpose (``h @ 
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_memory, check_rng
+from .tools import doors
 
 
 class Params(NamedTuple):
@@ -39,33 +39,10 @@ def init_params(causes_dim: int, states_dim: int, output_dim: int,
 
     Returns ``Params`` with ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``.
     """
-    C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
-    S = as_scalar("states_dim", states_dim, low=1, integer=True)
-    O = as_scalar("output_dim", output_dim, low=1, integer=True)
-    check_rng("rng", rng)
-    check_memory("init_params", 8 * (O * S + O + S * C + S * S + S),
-                 dict(states_dim=S, causes_dim=C, output_dim=O))
+    C, S, O = doors.init_params_args(causes_dim, states_dim, output_dim, rng)      # the door's check
     w_o = rng.standard_normal((O, S)) / S      # (O, S)
     b_o = rng.standard_normal(O) / 10          # (O,)
     w_c = rng.standard_normal((S, C)) / C      # (S, C)
     w_r = rng.standard_normal((S, S)) / S      # (S, S)
     b_r = rng.standard_normal(S) / 10          # (S,)
     return Params(w_o, b_o, w_c, w_r, b_r)
-
-
-def check_params(params, dims: Optional[dict] = None, name: str = "params") -> Params:
-    """Check ``params`` is a ``Params`` of finite real arrays whose shapes agree.
-
-    Records ``O``, ``S``, ``C`` in ``dims`` (so later arguments can be checked against them) and
-    returns the parameters as float64 arrays.
-    """
-    if not isinstance(params, Params):
-        raise TypeError(f"{name} must be a Params (from init_params), got {type(params).__name__}")
-    dims = {} if dims is None else dims
-    return Params(
-        w_o=as_float_array(f"{name}.w_o", params.w_o, ("O", "S"), dims),
-        b_o=as_float_array(f"{name}.b_o", params.b_o, ("O",), dims),
-        w_c=as_float_array(f"{name}.w_c", params.w_c, ("S", "C"), dims),
-        w_r=as_float_array(f"{name}.w_r", params.w_r, ("S", "S"), dims),
-        b_r=as_float_array(f"{name}.b_r", params.b_r, ("S",), dims),
-    )

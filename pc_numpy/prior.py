@@ -7,25 +7,16 @@ The memories are ``P`` means ``mus (P, C)``; the prior density is the equal-weig
 and (8) moves ``c`` up its log-density: ``g(c) = 0.5 * grad log p(c)``.
 
 Shapes: ``B`` batch, ``C`` hidden causes, ``P`` number of memories.
-Every function takes ``check=True`` (see ``pc_numpy.generative``).
+These functions are the formulas and nothing else: they check nothing.  The entry points
+(``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``) check their arguments
+once, at the door; called directly, these behave as NumPy does (its own errors and warnings).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_scalar, check_sigma_c, finite_result
 
-
-def _check(c, mus, sigma_c):
-    dims = {}
-    c = as_float_array("c", c, ("B", "C"), dims)
-    mus = as_float_array("mus", mus, ("P", "C"), dims)
-    sigma_c = check_sigma_c(sigma_c)                    # in [1e-100, 1e100]: sigma_c**2 is exact
-    return c, mus, sigma_c
-
-
-@finite_result("c", "mus", "sigma_c")
-def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool = True) -> np.ndarray:
+def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarray:
     """The log-weights of the mixture components for each row of ``c``: the one formula that
     ``responsibilities`` and ``log_prior`` share.
 
@@ -33,15 +24,11 @@ def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool 
 
     where  c : (B, C);  mus : (P, C);  sigma_c : float > 0.   Returns ``l`` of shape (B, P).
     """
-    if check:
-        c, mus, sigma_c = _check(c, mus, sigma_c)
     diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
     return -np.sum(diff ** 2, axis=2) / (2.0 * sigma_c ** 2)                              # (B, P)
 
 
-@finite_result("c", "mus", "sigma_c")
-def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
-                     check: bool = True) -> np.ndarray:
+def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarray:
     """The responsibilities of the mixture components for each row of ``c``.
 
         r(c) = softmax_k( l_k(c) ),    l_k(c) = -||c - mus[k]||**2 / (2 * sigma_c**2)
@@ -58,18 +45,14 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
 
     Returns ``r`` of shape (B, P); each row sums to 1.
     """
-    if check:
-        c, mus, sigma_c = _check(c, mus, sigma_c)
-    logits = prior_logits(c, mus, sigma_c=sigma_c, check=False)                           # (B, P)
+    logits = prior_logits(c, mus, sigma_c=sigma_c)                                        # (B, P)
     # BEGIN SOLUTION
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))                          # (B, P)
     return weights / weights.sum(axis=1, keepdims=True)                                   # (B, P)
     # END SOLUTION
 
 
-@finite_result("c", "mus", "sigma_c")
-def prior_gradient(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
-                   check: bool = True) -> np.ndarray:
+def prior_gradient(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarray:
     """The prior's pull on the causes, ``g(c)`` of equation (8).
 
         g(c) = - sum_k r_k(c) * (c - mus[k]) / (2 * sigma_c**2)
@@ -86,17 +69,13 @@ def prior_gradient(c: np.ndarray, mus: np.ndarray, *, sigma_c: float,
 
     Returns ``g`` of shape (B, C).
     """
-    if check:
-        c, mus, sigma_c = _check(c, mus, sigma_c)
     # BEGIN SOLUTION
-    r = responsibilities(c, mus, sigma_c=sigma_c, check=False)                           # (B, P)
+    r = responsibilities(c, mus, sigma_c=sigma_c)                                         # (B, P)
     return -(c - r @ mus) / (2.0 * sigma_c ** 2)                                          # (B, C)
     # END SOLUTION
 
 
-@finite_result("c", "mus", "alpha_c", "sigma_c")
-def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: float,
-                 check: bool = True) -> np.ndarray:
+def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: float) -> np.ndarray:
     """Equation (8), the top-down update of the causes by the mixture prior.
 
         c[t] = c + alpha_c * g(c),    g from ``prior_gradient``
@@ -109,16 +88,12 @@ def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: flo
 
     Returns ``c[t]`` of shape (B, C).
     """
-    if check:
-        c, mus, sigma_c = _check(c, mus, sigma_c)
-        alpha_c = as_scalar("alpha_c", alpha_c, low=0)
     # BEGIN SOLUTION
-    return c + alpha_c * prior_gradient(c, mus, sigma_c=sigma_c, check=False)            # (B, C)
+    return c + alpha_c * prior_gradient(c, mus, sigma_c=sigma_c)                          # (B, C)
     # END SOLUTION
 
 
-@finite_result("c", "mus", "sigma_c")
-def log_prior(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool = True) -> np.ndarray:
+def log_prior(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarray:
     """The mixture's log-density up to a constant, ``log sum_k exp(-||c - mus[k]||**2 / (2 sigma_c**2))``.
 
     Computed with the log-sum-exp trick (finite however far ``c`` is from the means).  Its
@@ -126,8 +101,6 @@ def log_prior(c: np.ndarray, mus: np.ndarray, *, sigma_c: float, check: bool = T
 
     where  c : (B, C);  mus : (P, C);  sigma_c : float > 0.   Returns shape (B,).
     """
-    if check:
-        c, mus, sigma_c = _check(c, mus, sigma_c)
-    logits = prior_logits(c, mus, sigma_c=sigma_c, check=False)                           # (B, P)
+    logits = prior_logits(c, mus, sigma_c=sigma_c)                                        # (B, P)
     top = logits.max(axis=1)                                                              # (B,)
     return top + np.log(np.exp(logits - top[:, None]).sum(axis=1))                       # (B,)

@@ -37,7 +37,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pc_numpy as pcn
-from pc_numpy._checks import MAX_INT, NumericalError, TooLarge, as_scalar, check_result
+from pc_numpy.tools.checks import MAX_INT, NumericalError, TooLarge, as_scalar, check_result
 from pc_numpy.data.loaders import load_trajectories, read_npz
 from pc_numpy.protocols.model import check_labels, check_model
 from pc_numpy.tools import files

@@ -36,7 +36,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar, check_memory, check_rng
+from ..tools.checks import as_float_array, as_scalar, check_memory, check_rng
 
 __all__ = ["LABELS", "STEPS", "letters", "letter_variants", "normalise", "normalisation_frame",
            "normalisation_scale", "stroke_to_trajectory"]

@@ -196,7 +196,7 @@ def npy_from_bytes(raw: bytes) -> np.ndarray:
 
 
 def _read_npy(path: str, **_) -> Tuple[np.ndarray, None]:
-    from .._checks import memory_budget
+    from ..tools.checks import memory_budget
     with open(path, "rb") as handle:
         if handle.read(6) != b"\x93NUMPY":
             raise _BadFile("is not a .npy file (no NumPy magic string at the start)")
@@ -230,7 +230,7 @@ def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
     naming ``what``, the file and the member (``what=None``: the member only, for a caller that
     names the file itself).  Returns a dict name -> array.
     """
-    from .._checks import memory_budget
+    from ..tools.checks import memory_budget
     prefix = f"{what} {os.fsdecode(os.fspath(path))!r}: " if what else ""
     allowed = set(required) | set(optional)
     try:

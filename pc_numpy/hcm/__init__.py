@@ -9,13 +9,13 @@ The causes gate the recurrence through ``F`` factors instead of being added to i
     trace = pcn.hcm.rollout(params, x, c0, h0, tau=...)               # same keywords as pcn.rollout
     loss, grads = pcn.hcm.loss_and_grads(params, x, c0, h0, tau=...)  # BPTT by hand
 """
-from .params import Params, init_params, check_params
+from .params import Params, init_params
 from .equations import hidden_prior, causes_bottom_up
 from .rollout import Step, Trace, step, rollout, generate
 from .bptt import Grads, ForwardCache, step_backward, backward, forward, loss_and_grads
 
 __all__ = [
-    "Params", "init_params", "check_params",
+    "Params", "init_params",
     "hidden_prior", "causes_bottom_up",
     "Step", "Trace", "step", "rollout", "generate",
     "Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads",

@@ -40,8 +40,8 @@ unobserved), and the same recursion holds with that ``N``.
 
 Structure (as in CS231n's ``rnn_layers.py``, and ``pc_numpy.bptt``): ``step_backward`` is one
 step of the recursion; ``backward`` is the visible loop that calls it from ``t = T-1`` down to
-``0``; ``loss_and_grads`` runs the forward (a generation rollout, which calls ``hidden_prior``
-(1m) at every step), the loop, and the sums over time.
+``0``; ``loss_and_grads`` runs the forward (a generation rollout: ``step`` at every time step), the
+loop, and the sums over time.  ``loss_and_grads`` is the entry point (one check at its top).
 """
 from __future__ import annotations
 
@@ -49,10 +49,10 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar
-from ..rollout import check_initial_state, check_observed
-from .params import Params, check_params
-from .rollout import _generation
+from ..tools import doors
+from ..tools.checks import overflow_error
+from .params import Params
+from .rollout import rollout
 
 __all__ = ["Grads", "ForwardCache", "step_backward", "backward", "forward", "loss_and_grads"]
 
@@ -117,9 +117,9 @@ def backward(d_error: np.ndarray, a: np.ndarray, c0: np.ndarray, params: Params,
         c0      : (B, C)     the causes (constant over time in generation mode)
     Returns ``g`` of shape (T, B, S), ``g[t] = dL/dh_prior[t]``.
     """
-    T, B, S = a.shape
-    g = np.empty((T, B, S))                                                               # (T, B, S)
-    g_next = np.zeros((B, S))                                                             # g[T] = 0
+    T = a.shape[0]
+    g = np.empty_like(a)                                                                  # (T, B, S)
+    g_next = np.zeros_like(a[0])                                                          # g[T] = 0
     for t in reversed(range(T)):
         g_next = g[t] = step_backward(d_error[t], g_next, a[t], c0, params, tau=tau)     # (B, S)
     return g
@@ -127,14 +127,13 @@ def backward(d_error: np.ndarray, a: np.ndarray, c0: np.ndarray, params: Params,
 
 def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
             observed: Optional[np.ndarray] = None):
-    """The training forward pass: a generation-mode rollout (``hidden_prior`` (1m) at every step,
-    then (2)-(3) for all steps at once) and the loss ``sum(error**2) / N``.
+    """The training forward pass: a generation-mode ``rollout`` and the loss ``sum(error**2) / N``.
 
     Arguments as ``loss_and_grads``, already checked (``c0 (B, C)``, ``h0 (B, S)``,
     ``observed`` None or (T, B)).
     Returns ``(loss, ForwardCache)``.
     """
-    trace = _generation(params, x, c0, h0, tau=tau, observed=observed)   # rollout(..., tau=tau), checked
+    trace = rollout(params, x, c0, h0, tau=tau, observed=observed)                        # (1m), (2)-(3)
     a = np.tanh(trace.h_prior)                                                            # (T, B, S)
     a_prev = np.concatenate([np.tanh(h0)[None], a[:-1]])                                  # (T, B, S)
     n = float(x.size if observed is None else x.shape[2] * observed.sum())
@@ -164,18 +163,23 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     w_fd, w_cd, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the
     gradient summed over the batch).
     """
-    dims: dict = {}
-    params = check_params(params, dims)
-    x = as_float_array("x", x, ("T", "B", "O"), dims)
-    c0_vector = as_float_array("c0", c0).ndim == 1        # a shared (C,) vector: sum its gradient
-    h0_vector = as_float_array("h0", h0).ndim == 1
-    c0, h0 = check_initial_state(c0, h0, dims)
-    tau = as_scalar("tau", tau, low=1)
-    observed = check_observed(observed, dims)
-    if observed is not None and not observed.any():
-        raise ValueError("observed must mark at least one step as observed (1): the loss is a "
-                         "mean over the observed entries")
+    params, x, c0, h0, observed, c0_vector, h0_vector = doors.loss_and_grads_args(
+        params, x, c0, h0, Params, tau=tau, observed=observed)
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            loss, grads = _loss_and_grads(params, x, c0, h0, tau=tau, observed=observed)
+    except FloatingPointError as exc:
+        raise overflow_error("loss_and_grads", exc, x=x, params=params, c0=c0, h0=h0) from exc
+    if c0_vector:
+        grads = grads._replace(c0=grads.c0.sum(axis=0))                                  # (C,)
+    if h0_vector:
+        grads = grads._replace(h0=grads.h0.sum(axis=0))                                  # (S,)
+    return loss, grads
 
+
+def _loss_and_grads(params: Params, x, c0, h0, *, tau: float, observed) -> tuple:
+    """``loss_and_grads`` on checked arguments (``c0 (B, C)``, ``h0 (B, S)``): the forward, the
+    BPTT loop and the sums over time of the module docstring."""
     loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
     d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
     g = backward(d_error, cache.a, cache.c0, params, tau=tau)                             # (T, B, S)
@@ -183,7 +187,7 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     # The sums over time of the module docstring.  A sum over t and b of outer products,
     # sum_t u[t].T @ v[t], is one matrix product of the T*B rows stacked: rows(u).T @ rows(v).
     k = 1.0 / tau
-    T, B = dims["T"], dims["B"]
+    T, B = x.shape[:2]
 
     def rows(v):                                                  # (T, B, n) -> (T*B, n)
         return v.reshape(T * B, v.shape[-1])
@@ -202,8 +206,4 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
     d_c0 = d_gains @ params.w_cd.T                                                        # (B, C)
     no_prediction = np.zeros_like(d_error[0])                                  # (B, O) h0 predicts nothing
     d_h0 = step_backward(no_prediction, g[0], cache.a_prev[0], cache.c0, params, tau=tau)  # (B, S)
-    if c0_vector:
-        d_c0 = d_c0.sum(axis=0)                                                           # (C,)
-    if h0_vector:
-        d_h0 = d_h0.sum(axis=0)                                                           # (S,)
     return loss, Grads(d_w_o, d_b_o, d_w_pd, d_w_fd, d_w_cd, d_b_r, d_c0, d_h0)

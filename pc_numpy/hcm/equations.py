@@ -6,19 +6,16 @@ other equations, (2)-(5), (7) and (8), are those of PC-RNN-HC-A and are not repe
 both models (they use only ``params.w_o`` and ``params.b_o``, which both models have).
 
 Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``F`` factors.
-Every function takes ``check=True``: it then checks its arguments and names the one that is
-wrong.  The rollout checks everything once and calls these with ``check=False`` in its loop.
+These are the formulas and check nothing (the entry points check their arguments once).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar
-from .params import Params, check_params
+from .params import Params
 
 
-def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float,
-                 check: bool = True) -> np.ndarray:
+def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float) -> np.ndarray:
     """Equation (1m), the hidden prior: a leaky-integrator step whose recurrence the causes gate.
 
         h_prior[t] = (1 - 1/tau) * h_post[t-1]
@@ -37,12 +34,6 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
 
     Returns ``h_prior[t]`` of shape (B, S).
     """
-    if check:
-        dims = {}
-        params = check_params(params, dims)
-        h_post_prev = as_float_array("h_post_prev", h_post_prev, ("B", "S"), dims)
-        c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
-        tau = as_scalar("tau", tau, low=1)
     # BEGIN SOLUTION
     k = 1.0 / tau
     factors = np.tanh(h_post_prev) @ params.w_pd                                          # (B, F)
@@ -52,7 +43,7 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
 
 
 def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, h_post_prev: np.ndarray,
-                     params: Params, *, alpha_h: float, check: bool = True) -> np.ndarray:
+                     params: Params, *, alpha_h: float) -> np.ndarray:
     """Equation (6m), the bottom-up update of the hidden causes.
 
         c = c[t-1] - alpha_h * ( ((tanh(h_post[t-1]) @ w_pd) * (error_h[t] @ w_fd)) @ w_cd.T )
@@ -76,13 +67,6 @@ def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, h_post_prev: np.nd
 
     Returns the updated causes, shape (B, C).
     """
-    if check:
-        dims = {}
-        params = check_params(params, dims)
-        c_prev = as_float_array("c_prev", c_prev, ("B", "C"), dims)
-        error_h = as_float_array("error_h", error_h, ("B", "S"), dims)
-        h_post_prev = as_float_array("h_post_prev", h_post_prev, ("B", "S"), dims)
-        alpha_h = as_scalar("alpha_h", alpha_h, low=0)
     # BEGIN SOLUTION
     factors = np.tanh(h_post_prev) @ params.w_pd                                          # (B, F)
     back = error_h @ params.w_fd                                                          # (B, F)

@@ -6,11 +6,11 @@ Shapes: ``O`` output dimension, ``S`` hidden-state dimension, ``C`` hidden-cause
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar, check_rng
+from ..tools import doors
 
 
 class Params(NamedTuple):
@@ -60,11 +60,7 @@ def init_params(causes_dim: int, states_dim: int, output_dim: int, factor_dim: i
     Returns ``Params`` with ``w_o (O, S)``, ``b_o (O,)``, ``w_pd (S, F)``, ``w_fd (S, F)``,
     ``w_cd (C, F)``, ``b_r (S,)``.
     """
-    C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
-    S = as_scalar("states_dim", states_dim, low=1, integer=True)
-    O = as_scalar("output_dim", output_dim, low=1, integer=True)
-    F = as_scalar("factor_dim", factor_dim, low=1, integer=True)
-    check_rng("rng", rng)
+    C, S, O, F = doors.init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim)  # the door
     w_o = rng.standard_normal((O, S)) / S                                                 # (O, S)
     b_o = rng.standard_normal(O) / 10                                                     # (O,)
     w_pd = rng.standard_normal((S, F)) / np.sqrt(F)                                       # (S, F)
@@ -72,26 +68,3 @@ def init_params(causes_dim: int, states_dim: int, output_dim: int, factor_dim: i
     w_cd = F * _softmax_rows(0.5 * rng.standard_normal((C, F)))                           # (C, F)
     b_r = rng.standard_normal(S) / 10                                                     # (S,)
     return Params(w_o, b_o, w_pd, w_fd, w_cd, b_r)
-
-
-def check_params(params, dims: Optional[dict] = None, name: str = "params") -> Params:
-    """Check ``params`` is a ``pc_numpy.hcm.Params`` of finite real arrays whose shapes agree.
-
-    Records ``O``, ``S``, ``C``, ``F`` in ``dims`` (so later arguments can be checked against
-    them) and returns the parameters as float64 arrays.
-    """
-    if not isinstance(params, Params):
-        kind = f"{type(params).__module__}.{type(params).__qualname__}"
-        hint = (" (PC-RNN-HC-A's parameters: pc_numpy.rollout takes those)"
-                if kind == "pc_numpy.params.Params" else "")
-        raise TypeError(f"{name} must be a pc_numpy.hcm.Params (from pc_numpy.hcm.init_params), "
-                        f"got {kind}{hint}")
-    dims = {} if dims is None else dims
-    return Params(
-        w_o=as_float_array(f"{name}.w_o", params.w_o, ("O", "S"), dims),
-        b_o=as_float_array(f"{name}.b_o", params.b_o, ("O",), dims),
-        w_pd=as_float_array(f"{name}.w_pd", params.w_pd, ("S", "F"), dims),
-        w_fd=as_float_array(f"{name}.w_fd", params.w_fd, ("S", "F"), dims),
-        w_cd=as_float_array(f"{name}.w_cd", params.w_cd, ("C", "F"), dims),
-        b_r=as_float_array(f"{name}.b_r", params.b_r, ("S",), dims),
-    )

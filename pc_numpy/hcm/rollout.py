@@ -1,6 +1,6 @@
 """The time loop of PC-RNN-HC-M: one step, (1m), (2)-(5), (6m), (7), (8) in order, and a rollout.
 
-The same loop as ``pc_numpy.rollout`` (same keywords, same checks, same ``Step`` and ``Trace``),
+The same loop as ``pc_numpy.rollout`` (same keywords, same door, same ``Step`` and ``Trace``),
 with the two equations of docs/model.md §2b in place of (1) and (6).  Every other equation is
 called from the module that implements it for both models.
 
@@ -13,14 +13,14 @@ from typing import Optional
 
 import numpy as np
 
-from .._checks import as_float_array
 from ..generative import output_error, prediction
 from ..inference import causes_noise, hidden_error, hidden_posterior
 from ..prior import causes_prior
-from ..rollout import (Step, Trace, check_initial_state, check_noise, check_observed, check_rates,
-                       generation_input)
+from ..rollout import Step, Trace
+from ..tools import doors
+from ..tools.checks import overflow_error
 from .equations import causes_bottom_up, hidden_prior
-from .params import Params, check_params
+from .params import Params
 
 __all__ = ["Step", "Trace", "step", "rollout", "generate"]
 
@@ -41,8 +41,8 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
         (7)  c = c + sigma_r ||error_h|| xi_t
         (8)  c = c + alpha_c g(c)
 
-    An update whose rate is zero is the identity and is skipped.  This function does not check
-    its arguments: ``rollout`` checks them once.
+    An update whose rate is zero is the identity and is skipped.  It checks nothing
+    (``rollout`` checks its arguments once).
 
     where
         x_t         : (B, O)  target at step t
@@ -55,19 +55,20 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
 
     Returns a ``Step`` (``pc_numpy.rollout.Step``: the same fields as PC-RNN-HC-A's).
     """
-    h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau, check=False)             # (1m)
-    x_pred = prediction(h_prior, params, check=False)                                     # (2)
-    error = output_error(x_pred, x_t, observed=observed_t, check=False)                   # (3)
-    h_post = (hidden_posterior(h_prior, error, params, alpha_x=alpha_x, check=False)
-              if alpha_x > 0 else h_prior)                                                # (4)
-    error_h = hidden_error(h_prior, h_post, check=False)                                  # (5)
+    h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau)                          # (1m)
+    x_pred = prediction(h_prior, params)                                                  # (2)
+    error = output_error(x_pred, x_t, observed=observed_t)                                # (3)
+    h_post = h_prior
+    if alpha_x > 0:
+        h_post = hidden_posterior(h_prior, error, params, alpha_x=alpha_x)                # (4)
+    error_h = hidden_error(h_prior, h_post)                                               # (5)
     c = c_prev
     if alpha_h > 0:
-        c = causes_bottom_up(c, error_h, h_post_prev, params, alpha_h=alpha_h, check=False)  # (6m)
+        c = causes_bottom_up(c, error_h, h_post_prev, params, alpha_h=alpha_h)            # (6m)
     if sigma_r > 0:
-        c = causes_noise(c, error_h, xi_t, sigma_r=sigma_r, check=False)                  # (7)
+        c = causes_noise(c, error_h, xi_t, sigma_r=sigma_r)                               # (7)
     if alpha_c > 0:
-        c = causes_prior(c, mus, alpha_c=alpha_c, sigma_c=sigma_c, check=False)           # (8)
+        c = causes_prior(c, mus, alpha_c=alpha_c, sigma_c=sigma_c)                        # (8)
     return Step(x_pred, error, h_prior, h_post, error_h, c)
 
 
@@ -79,9 +80,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     """Run ``step`` for t = 0 .. T-1 over a batch of target sequences and record every step.
 
     With every rate zero (``alpha_x = alpha_h = alpha_c = sigma_r = 0``) this is pure
-    generation, the mode used for training: ``c[t] = c0`` and ``h_post = h_prior``; then only
-    (1m) runs in the time loop and (2)-(3) are applied to all T steps at once after it
-    (``_generation``): nothing computed from the prediction feeds back into the recursion.
+    generation, the mode used for training: ``c[t] = c0`` and ``h_post = h_prior``.
 
     where
         params  : Params  from ``pc_numpy.hcm.init_params``; ``w_o (O, S)``, ``b_o (O,)``,
@@ -102,64 +101,28 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
 
     Returns a ``Trace`` (``pc_numpy.rollout.Trace``): ``x_pred (T, B, O)``, ``error (T, B, O)``,
     ``h_prior (T, B, S)``, ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]``
-    after step t).  Its arrays are read-only.
+    after step t).  An entry point, as ``pc_numpy.rollout``: one check at its top, overflows
+    raised on their equation's line and named as ``NumericalError``.
     """
-    dims: dict = {}
-    params = check_params(params, dims)
-    x = as_float_array("x", x, ("T", "B", "O"), dims)
-    c0, h0 = check_initial_state(c0, h0, dims)
-    rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
-                        sigma_r=sigma_r, sigma_c=sigma_c)
-    if mus is not None or rates["alpha_c"] > 0:
-        if mus is None:
-            raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
-        mus = as_float_array("mus", mus, ("P", "C"), dims)
-    xi = check_noise(rates, rng, xi, dims)                          # the checks of pcn.rollout
-    observed = check_observed(observed, dims)
-
-    if all(rates[k] == 0 for k in ("alpha_x", "alpha_h", "alpha_c", "sigma_r")):
-        trace = _generation(params, x, c0, h0, tau=rates["tau"], observed=observed)
-    else:
-        trace = _inference(params, x, c0, h0, rates=rates, mus=mus, xi=xi, observed=observed)
-    for a in trace:
-        a.flags.writeable = False          # a trace is a record of what happened
-    return trace
-
-
-def _inference(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, rates: dict,
-               mus: Optional[np.ndarray], xi: Optional[np.ndarray],
-               observed: Optional[np.ndarray]) -> Trace:
-    """``rollout`` with inference on: ``step`` for t = 0 .. T-1, the steps stacked over time.
-    ``rates``: the checked ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c``."""
+    params, x, c0, h0, mus, xi, observed = doors.rollout_args(
+        params, x, c0, h0, Params, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
+        sigma_r=sigma_r, sigma_c=sigma_c, mus=mus, rng=rng, xi=xi, observed=observed)
     steps = []
     h_post, c = h0, c0
-    for t in range(x.shape[0]):
-        now = step(x[t], h_post, c, params, mus=mus, xi_t=None if xi is None else xi[t],
-                   observed_t=None if observed is None else observed[t], **rates)
-        steps.append(now)
-        h_post, c = now.h_post, now.c
-    return Trace(*(np.stack(field) for field in zip(*steps)))                            # (T, B, .)
-
-
-def _generation(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *,
-                tau: float, observed: Optional[np.ndarray] = None) -> Trace:
-    """``rollout`` in pure generation mode (every rate zero), the training forward pass.
-
-    Then ``h_post = h_prior``, ``error_h = 0`` and ``c[t] = c0``: (4)-(8) are the identity and
-    nothing computed from the prediction feeds back.  So (1m) runs in the time loop, once per
-    step, and (2)-(3) are applied to all T steps at once after the loop (a batch of T matrix
-    products: the same numbers as ``step`` run T times).  The returned trace has
-    ``h_post = h_prior`` itself and broadcast views of zeros and ``c0`` for ``error_h`` and ``c``.
-    """
-    T, B, S = x.shape[0], h0.shape[0], h0.shape[1]
-    h_prior = np.empty((T, B, S))                                                         # (T, B, S)
-    h = h0
-    for t in range(T):
-        h = h_prior[t] = hidden_prior(h, c0, params, tau=tau, check=False)               # (1m)
-    x_pred = prediction(h_prior, params, check=False)                                     # (2) (T, B, O)
-    error = output_error(x_pred, x, observed=observed, check=False)                       # (3) (T, B, O)
-    return Trace(x_pred, error, h_prior, h_prior,
-                 np.broadcast_to(0.0, h_prior.shape), np.broadcast_to(c0, (T,) + c0.shape))
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            for t in range(x.shape[0]):
+                now = step(x[t], h_post, c, params, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h,
+                           alpha_c=alpha_c, sigma_r=sigma_r, sigma_c=sigma_c, mus=mus,
+                           xi_t=None if xi is None else xi[t],
+                           observed_t=None if observed is None else observed[t])
+                steps.append(now)
+                h_post, c = now.h_post, now.c
+    except FloatingPointError as exc:
+        raise overflow_error("rollout", exc, step=t, x=x, params=params, c0=c0, h0=h0, mus=mus,
+                             alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r,
+                             sigma_c=sigma_c) from exc
+    return Trace(*(np.stack(field) for field in zip(*steps)))                             # (T, B, .)
 
 
 def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:
@@ -168,5 +131,5 @@ def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, step
     where  c0 : (B, C) or (C,);  h0 : (B, S) or (S,);  tau >= 1;  steps = T >= 1.
     Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors).
     """
-    params, x, c0, h0 = generation_input(params, c0, h0, steps=steps, check_params=check_params)
+    params, x, c0, h0 = doors.generate_args(params, c0, h0, Params, tau=tau, steps=steps)
     return rollout(params, x, c0, h0, tau=tau).x_pred

@@ -15,7 +15,7 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .._checks import as_scalar, check_rng
+from ..tools.checks import as_scalar, check_rng
 from ..tools.progress import Progress
 from .model import Model, check_model, rollout_of
 from .readout import generation_error, read_answers

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import NumericalError
+from ..tools.checks import NumericalError
 from ..data.loaders import read_npz
 from ..tools.files import atomic_write
 from .model import Model, check_kind, check_model, check_unique_labels, family

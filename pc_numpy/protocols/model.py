@@ -13,7 +13,8 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar
+from ..tools.checks import as_float_array, as_scalar
+from ..tools.doors import check_params
 from ..params import Params
 
 
@@ -61,18 +62,23 @@ def check_kind(kind, name: str = "kind") -> str:
     return kind
 
 
+def _checker(kind: type):
+    """``(params, dims, name) -> Params``: ``doors.check_params`` for the ``Params`` type ``kind``."""
+    return lambda params, dims=None, name="params": check_params(params, kind, dims, name)
+
+
 def family(kind: str) -> Family:
     """The model functions of ``kind``: PC-RNN-HC-A's from ``pc_numpy`` (``params``, ``rollout``,
     ``bptt``) or PC-RNN-HC-M's from ``pc_numpy.hcm``."""
     check_kind(kind)
     if kind == "hc-m":
         from .. import hcm
-        return Family(kind, hcm.Params, hcm.init_params, hcm.check_params, hcm.rollout,
+        return Family(kind, hcm.Params, hcm.init_params, _checker(hcm.Params), hcm.rollout,
                       hcm.loss_and_grads, hcm.generate)
     # the modules themselves (the package's attribute ``pc_numpy.rollout`` is the function)
     hca_params, hca_rollout, hca_bptt = (importlib.import_module(f"pc_numpy.{name}")
                                          for name in ("params", "rollout", "bptt"))
-    return Family(kind, hca_params.Params, hca_params.init_params, hca_params.check_params,
+    return Family(kind, hca_params.Params, hca_params.init_params, _checker(hca_params.Params),
                   hca_rollout.rollout, hca_bptt.loss_and_grads, hca_rollout.generate)
 
 

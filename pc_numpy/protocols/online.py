@@ -22,7 +22,7 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .._checks import as_scalar, check_rng
+from ..tools.checks import as_scalar, check_rng
 from .model import Model, check_model, rollout_of
 from .retrieval import RETRIEVAL_RATES, check_retrieval_args, nearest_memory
 

@@ -19,7 +19,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from .._checks import as_float_array, as_scalar
+from ..tools.checks import as_float_array, as_scalar
 
 
 class Readout(NamedTuple):

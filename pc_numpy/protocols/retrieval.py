@@ -26,8 +26,8 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .._checks import NumericalError, as_float_array, as_scalar, check_memory, check_rng, likely_culprits
-from ..rollout import check_rates
+from ..tools.checks import NumericalError, as_float_array, as_scalar, check_memory, check_rng, likely_culprits
+from ..tools.checks import check_rates
 from ..tools.progress import Progress
 from .model import Model, check_data, check_model, rollout_of
 from .readout import generation_error as mean_observed_error, read_answers
@@ -159,30 +159,28 @@ def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials,
     return targets, target_ids, R, K, radius, rates
 
 
-def check_trial(k: int, results: dict, model: Model, targets: np.ndarray, rates: dict,
-                error: Optional[NumericalError] = None) -> None:
-    """The check after every trial of ``retrieve`` (both backends): raise ``NumericalError``
-    naming the trial, the quantity, the time step and the likely culprits (``targets``,
-    ``sigma_c``, the model...) if a rollout overflowed (``error``, from the rollout's own check)
-    or any of ``results`` (name -> NumPy array of the trial) holds NaN or inf."""
+def trial_error(k: int, quantity: str, model: Model, targets: np.ndarray, rates: dict, *,
+                step: Optional[int] = None, function: str = "rollout") -> NumericalError:
+    """The error for an overflow in trial ``k`` of ``retrieve`` (both backends): names the trial,
+    the quantity (or equation), the time step and the likely culprits (``targets``, ``sigma_c``,
+    the model...), which are only worked out here, once something went wrong."""
     blame = culprits(model, targets, rates)
-    if error is not None:
-        where = f" at time step {error.step}" if error.step is not None else ""
-        raise NumericalError(f"retrieve: trial {k}: {error.quantity or 'a value'} of the "
-                             f"{error.function or 'rollout'} overflowed to NaN or inf{where}; the "
-                             f"likely culprit: {', '.join(blame)}",
-                             function="retrieve", quantity=error.quantity, step=k,
-                             culprits=[b.split(' ')[0].split('=')[0] for b in blame])
+    where = f" at time step {step}" if step is not None else ""
+    return NumericalError(f"retrieve: trial {k}: {quantity or 'a value'} of the {function} "
+                          f"overflowed to NaN or inf{where}; the likely culprit: {', '.join(blame)}",
+                          function="retrieve", quantity=quantity, step=k,
+                          culprits=[b.split(' ')[0].split('=')[0] for b in blame])
+
+
+def check_trial(k: int, results: dict, model: Model, targets: np.ndarray, rates: dict) -> None:
+    """For a backend whose arithmetic does not raise on overflow (torch): ``trial_error`` if any
+    of ``results`` (name -> NumPy array of trial ``k``) holds NaN or inf."""
     for quantity, array in results.items():
         if not np.isfinite(array).all():
-            step = ""
+            step = None
             if array.ndim >= 2:
-                bad = ~np.isfinite(array).reshape(array.shape[0], -1).any(axis=1)
-                step = f" at time step {int(np.argmax(bad))}"
-            raise NumericalError(f"retrieve: trial {k}: {quantity} overflowed to NaN or inf{step}; "
-                                 f"the likely culprit: {', '.join(blame)}",
-                                 function="retrieve", quantity=quantity, step=k,
-                                 culprits=[b.split(' ')[0].split('=')[0] for b in blame])
+                step = int(np.argmax(~np.isfinite(array).reshape(array.shape[0], -1).all(axis=1)))
+            raise trial_error(k, quantity, model, targets, rates, step=step)
 
 
 def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds, *,
@@ -271,18 +269,16 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     t0 = time.perf_counter()
     for k in range(K):
         try:
-            with np.errstate(over="ignore", invalid="ignore"):            # check_trial, by name
+            with np.errstate(over="raise", invalid="raise"):   # an overflow stops at its line
                 trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, observed=observed,
                                 **rates)                                                  # inference
-                check_trial(k, dict(c=trace.c), model, targets, rates)
-                c = trace.c[-1].copy()                                                    # (B, C)
+                c = trace.c[-1]                                                           # (B, C)
                 gen = rollout(model.params, x, c, model.h0, tau=rates["tau"], observed=observed)  # generation
                 generation_error[k] = mean_observed_error(gen.error, observed)            # (B,)
-                check_trial(k, dict(generation_error=generation_error[k]), model, targets, rates)
-        except NumericalError as exc:
-            if exc.function == "retrieve":
-                raise
-            check_trial(k, {}, model, targets, rates, error=exc)
+        except NumericalError as exc:                   # a rollout's own error: add the trial
+            raise trial_error(k, exc.quantity, model, targets, rates, step=exc.step) from exc
+        except FloatingPointError as exc:
+            raise trial_error(k, "generation_error", model, targets, rates, function="readout") from exc
         c_path[k + 1] = c
         report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")
     seconds = time.perf_counter() - t0

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from .._checks import NumericalError, as_scalar, check_memory
+from ..tools.checks import NumericalError, as_scalar, check_memory
 from ..adam import Adam
 from ..params import Params
 from ..tools.files import check_writable
@@ -204,9 +204,8 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         v = opt.values
         params = fam.Params(*(v[k] for k in names))
         try:
-            with np.errstate(over="ignore", invalid="ignore"):      # checked just below, by name
-                loss, grads = fam.loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0,
-                                                 tau=hp["tau"])
+            loss, grads = fam.loss_and_grads(params, x, v["c0"], v["h0"] if learn_h0 else h0,
+                                             tau=hp["tau"])
         except NumericalError as exc:
             raise diverged(i, f"{exc.quantity or 'a value'} of the forward or backward pass", hp["lr"]) from None
         if not np.isfinite(loss):

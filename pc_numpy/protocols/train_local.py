@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from .._checks import NumericalError, as_float_array, as_scalar, check_memory
+from ..tools.checks import NumericalError, as_float_array, as_scalar, check_memory
 from ..local import apply_local_update, free_energy, local_deltas
 from ..params import Params
 from ..rollout import rollout
@@ -124,13 +124,13 @@ def train_local(data: np.ndarray, labels=None, *, causes=None, states_dim: int =
             except NumericalError as exc:
                 raise _diverged(i, f"{exc.quantity} of the rollout", hp) from None
             losses[i] = np.mean(generated.error ** 2)
-            energies[i] = free_energy(trace, alpha_x=hp["alpha_x"], alpha_h=hp["alpha_h"], check=False)
+            energies[i] = free_energy(trace, alpha_x=hp["alpha_x"], alpha_h=hp["alpha_h"])
             if not (np.isfinite(losses[i]) and np.isfinite(energies[i])):
                 raise _diverged(i, "the generation loss or the free energy", hp)
-            deltas = local_deltas(trace, check=False)
+            deltas = local_deltas(trace)
             if not all(np.isfinite(d).all() for d in deltas):
                 raise _diverged(i, "a delta of the local rule", hp)
-            params = apply_local_update(params, deltas, check=False, **rates)
+            params = apply_local_update(params, deltas, **rates)
             if not all(np.isfinite(p).all() for p in params):
                 raise _diverged(i + 1, "a parameter after the update", hp)
         report.update(i + 1, f"loss {losses[i]:.5f}  free energy {energies[i]:.3g}")

@@ -29,7 +29,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from .._checks import MAX_INT, NumericalError, TooLarge
+from .checks import MAX_INT, NumericalError, TooLarge
 from .cli_args import (DEFAULT_FACTORS, UsageError, _load_data, _nonnegative_float, _positive_float,
                        _positive_int, _seed, _tau, _write_json, add_model_arguments, model_kwargs)
 from .files import (atomic_write, check_writable, display, exclusive_folder, printable,

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from .._checks import MAX_INT
+from .checks import MAX_INT
 from .files import atomic_write, display
 
 

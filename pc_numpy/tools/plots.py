@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._checks import as_float_array
+from .checks import as_float_array
 from .files import atomic_write
 
 __all__ = ["plot_letters", "plot_loss", "plot_generations", "plot_causes",

@@ -1,6 +1,9 @@
-"""Argument checks shared by every public function.
+"""Argument checks for the public entry points (the doors), kept apart from the model.
 
-Each check names the argument it looks at and says what was expected, so that a wrong call
+The model's functions (``pc_numpy.generative``, ``inference``, ``prior``, ``rollout``, ``bptt``,
+``adam``, ``hcm``, ``local``) are their formulas: they check nothing.  The entry points
+(``init_params``, ``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``, ...)
+call one check of ``pc_numpy.tools.doors`` at their top, built from the checks here.  Each check names the argument it looks at and says what was expected, so that a wrong call
 teaches rather than confuses: ``ValueError`` for a wrong value or shape, ``TypeError`` for a
 wrong type.  The checks run once per public call, never inside a time loop.
 
@@ -18,11 +21,10 @@ Three more mechanisms live here, each the one place for its kind of failure:
 """
 from __future__ import annotations
 
-import functools
-import inspect
 import numbers
 import os
-from typing import Callable, Iterable, Optional, Sequence, Tuple, Union
+import sys
+from typing import Iterable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -131,6 +133,37 @@ def likely_culprits(**arguments) -> list:
     return found or names                        # no single one is extreme: the values together
 
 
+def _equation_of(exc: BaseException) -> str:
+    """The name of the innermost function of the model (pc_numpy or pc_torch, not their tools)
+    on the traceback of ``exc``: the equation whose line overflowed."""
+    name, tb = "", exc.__traceback__
+    while tb is not None:
+        path = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+        if ("/pc_numpy/" in path or "/pc_torch/" in path) and "/tools/" not in path \
+                and "/protocols/" not in path:
+            name = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return name
+
+
+def overflow_error(function: str, exc: FloatingPointError, *, step: Optional[int] = None,
+                   step_name: str = "time step", **arguments) -> "NumericalError":
+    """The clear error for an overflow that NumPy raised inside the model (an entry point runs
+    the model under ``np.errstate(over="raise", invalid="raise")``, so the error is raised on the
+    line of the equation, where ``pdb.pm()`` lands).  Names ``function`` (the entry point), the
+    equation, the ``step`` and the likely culprits among ``arguments`` (``likely_culprits``:
+    computed here, only once something went wrong)."""
+    if isinstance(exc, NumericalError):        # already made clear by an entry point called inside
+        return exc
+    equation = _equation_of(exc) or function
+    culprits = likely_culprits(**arguments)
+    where = f" at {step_name} {step}" if step is not None else ""
+    blame = f"; the likely culprit: {', '.join(culprits)}" if culprits else ""
+    return NumericalError(f"{function}: {equation} overflowed to NaN or inf{where} ({exc}) although "
+                          f"the arguments are finite{blame}", function=function, quantity=equation,
+                          step=step, culprits=[c.split(" ")[0].split("=")[0] for c in culprits])
+
+
 def _all_finite(array: np.ndarray) -> bool:
     """``np.isfinite(array).all()``, fast when true: a sum is finite only if every term is
     (NaN and inf propagate); an infinite sum of finite terms is then checked term by term."""
@@ -178,44 +211,53 @@ def check_shape(name: str, got: tuple, shape: Sequence[Dim], dims: Optional[dict
         raise ValueError(f"{name} must have shape {_describe_shape(shape)} ({len(shape)}-D), "
                          f"got shape {got}")
     for want, size in zip(shape, got):
-        if isinstance(want, str):
-            if dims is None:
-                continue
-            if want in dims and dims[want] != size:
-                raise ValueError(f"{name} must have shape {_describe_shape(shape)} with "
-                                 f"{want} = {dims[want]} (from {dims.get('_src_' + want, 'an earlier argument')}), "
-                                 f"got shape {got}")
+        if type(want) is str and dims is not None:
             if want not in dims:
-                dims[want] = size
-                dims["_src_" + want] = name
-        elif want is not None and want != size:
+                dims[want], dims["_src_" + want] = size, name
+            elif dims[want] != size:
+                raise ValueError(f"{name} must have shape {_describe_shape(shape)} with "
+                                 f"{want} = {dims[want]} (from {dims['_src_' + want]}), got shape {got}")
+        elif type(want) is int and want != size:
             raise ValueError(f"{name} must have shape {_describe_shape(shape)}, got shape {got}")
+
+
+def _refuse_masked(name: str, value) -> None:
+    """A masked array's masked entries would be used as data: refused.  ``numpy.ma`` is looked up
+    only if something already imported it (a masked array cannot exist otherwise)."""
+    ma = sys.modules.get("numpy.ma")
+    if ma is not None and isinstance(value, ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
+                        f"would be used as if they were data); pass {name}.filled(...) or drop "
+                        f"the masked entries")
+
+
+FLOATS = (np.dtype(np.float64), np.dtype(np.float32))   # kept as they are: the dtype follows the data
 
 
 def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
                    dims: Optional[dict] = None, *, finite: bool = True,
                    allow_empty: bool = False) -> np.ndarray:
-    """Return ``value`` as a float64 array after checking its type, shape and values.
+    """Return ``value`` as a floating array after checking its type, shape and values.
 
-    ``shape`` lists the expected sizes: an ``int`` is exact, ``None`` is any size, a ``str`` is a
-    symbol (``"B"``, ``"S"``...) whose size is recorded in ``dims`` the first time it is seen and
-    must agree afterwards, so that arguments can be checked against each other.
+    float64 and float32 arrays are kept as they are (the computation then runs in their
+    precision); integers and other floats become float64.  ``shape`` lists the expected sizes:
+    an ``int`` is exact, ``None`` is any size, a ``str`` is a symbol (``"B"``, ``"S"``...) whose
+    size is recorded in ``dims`` the first time it is seen and must agree afterwards, so that
+    arguments can be checked against each other.
     """
-    if isinstance(value, np.ma.MaskedArray):
-        raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
-                        f"would be used as if they were data); pass {name}.filled(...) or drop "
-                        f"the masked entries")
+    _refuse_masked(name, value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (np.ndarray, numbers.Real, list, tuple)):
         raise TypeError(f"{name} must be a numpy array of real numbers, got {type(value).__name__}")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise TypeError(f"{name} must be a numpy array of real numbers ({exc})") from None
-    if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers (float or int), got dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
+    if arr.dtype not in FLOATS:
+        if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must hold real numbers (float or int), got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
     if shape is not None:
-        check_shape(name, tuple(arr.shape), shape, dims)
+        check_shape(name, arr.shape, shape, dims)
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if finite and not np.isfinite(arr).all():
@@ -293,43 +335,6 @@ def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
         sigma_r=as_scalar("sigma_r", sigma_r, low=0),
         sigma_c=check_sigma_c(sigma_c),                  # in [1e-100, 1e100]: sigma_c**2 is exact
     )
-
-
-def finite_result(*culprits: str) -> Callable:
-    """Decorate a public computation that takes ``check=True``: when it is called with checks on,
-    its result must be finite, else ``NumericalError`` naming the function and the likely culprit
-    among the arguments ``culprits`` (``likely_culprits``).  With ``check=False`` (inside the
-    time loop, where the caller checks once) the function runs as it is."""
-    def decorate(function: Callable) -> Callable:
-        signature = inspect.signature(function)
-
-        @functools.wraps(function)
-        def checked(*args, **kwargs):
-            if kwargs.get("check", True) is False:
-                return function(*args, **kwargs)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                result = function(*args, **kwargs)
-            if not _all_finite(np.asarray(result)):
-                bound = signature.bind(*args, **kwargs).arguments
-                check_result(function.__name__, {"the result": result},
-                             likely_culprits(**{n: bound.get(n) for n in culprits}), axis=0,
-                             step_name="row")
-            return result
-        return checked
-    return decorate
-
-
-def check_trace(function: str, trace, **arguments) -> None:
-    """``check_result`` on a rollout's trace (its state ``h_post``, ``c`` and its ``error``: every
-    other field is computed from them), blaming ``likely_culprits(**arguments)``; shared by both
-    backends (a torch trace is converted only when something is not finite)."""
-    as_np = lambda v: v if not hasattr(v, "detach") else v.detach().cpu().numpy()  # noqa: E731
-    fields = dict(error=as_np(trace.error), h_post=as_np(trace.h_post), c=as_np(trace.c))
-    if all(_all_finite(np.asarray(v)) for v in fields.values()):
-        return
-    arguments = {k: tuple(as_np(p) for p in v) if isinstance(v, tuple) else
-                 (None if v is None else as_np(v)) for k, v in arguments.items()}
-    check_result(function, fields, likely_culprits(**arguments))
 
 
 def check_rng(name: str, rng) -> np.random.Generator:

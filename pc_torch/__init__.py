@@ -2,7 +2,7 @@
 
 It is the reference that verifies ``pc_numpy`` (float64), and a backend that can run on a GPU.
 """
-from .params import Params, init_params, check_params, from_numpy
+from .params import Params, init_params, from_numpy
 from .generative import hidden_prior, prediction, output_error
 from .inference import hidden_posterior, hidden_error, causes_bottom_up, causes_noise
 from .prior import prior_logits, responsibilities, prior_gradient, causes_prior, log_prior
@@ -15,7 +15,7 @@ from .protocols.train import train
 from .protocols.retrieval import retrieve
 
 __all__ = [
-    "Params", "init_params", "check_params", "from_numpy",
+    "Params", "init_params", "from_numpy",
     "hidden_prior", "prediction", "output_error",
     "hidden_posterior", "hidden_error", "causes_bottom_up", "causes_noise",
     "prior_logits", "responsibilities", "prior_gradient", "causes_prior", "log_prior",

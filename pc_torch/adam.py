@@ -5,8 +5,7 @@ from typing import Dict, Mapping
 
 import torch
 
-from pc_numpy.adam import check_adam_settings
-from ._checks import as_float_tensor
+from . import doors
 
 
 class Adam:
@@ -19,22 +18,16 @@ class Adam:
 
     def __init__(self, values: Mapping[str, torch.Tensor], *, lr: float = 0.03, betas=(0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-4):
-        if not isinstance(values, Mapping) or not values:
-            raise TypeError("values must be a non-empty dict of name -> tensor")
-        lr, betas, eps, weight_decay = check_adam_settings(lr=lr, betas=betas, eps=eps,
-                                                           weight_decay=weight_decay)
+        values, (lr, betas, eps, weight_decay) = doors.adam_args(
+            values, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)              # the door
         self.values: Dict[str, torch.Tensor] = {
-            name: as_float_tensor(f"values[{name!r}]", v).detach().clone().requires_grad_(True)
-            for name, v in values.items()}
+            name: v.detach().clone().requires_grad_(True) for name, v in values.items()}
         self.optimizer = torch.optim.Adam(list(self.values.values()), lr=lr, betas=betas,
                                           eps=eps, weight_decay=weight_decay)
 
     def step(self, grads: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """One update from ``grads`` (same names and shapes); returns the new values (detached)."""
-        missing = set(self.values) - set(grads)
-        if missing:
-            raise ValueError(f"grads is missing {sorted(missing)} (expected {sorted(self.values)})")
         for name, value in self.values.items():
-            value.grad = as_float_tensor(f"grads[{name!r}]", grads[name], tuple(value.shape)).to(value.dtype)
+            value.grad = torch.as_tensor(grads[name], dtype=value.dtype, device=value.device)
         self.optimizer.step()
         return {name: value.detach() for name, value in self.values.items()}

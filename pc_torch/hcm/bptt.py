@@ -6,9 +6,8 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import as_float_tensor, as_mask_tensor, as_scalar
-from ..rollout import check_initial_state
-from .params import Params, check_params
+from .. import doors
+from .params import Params
 from .rollout import rollout
 
 
@@ -26,34 +25,17 @@ class Grads(NamedTuple):
 
 def loss(params: Params, x, c0, h0, *, tau: float, observed=None) -> torch.Tensor:
     """``sum(error**2) / N`` of a generation-mode rollout, differentiable: ``N = T*B*O`` (the mean)
-    or, with a 0/1 mask ``observed``, ``O * sum(observed)`` (the mean over observed entries)."""
-    trace = rollout(params, x, c0, h0, tau=tau, observed=observed)
-    if observed is None:
-        return (trace.error ** 2).mean()
-    T, B, O = trace.error.shape
-    mask = as_mask_tensor("observed", observed, None, dtype=trace.error.dtype)
-    n = O * (mask[:, None] if mask.dim() == 1 else mask).expand(T, B).sum()
-    if n == 0:
-        raise ValueError("observed must mark at least one step as observed (1): the loss is a "
-                         "mean over the observed entries")
+    or, with a 0/1 mask ``observed (T, B)``, ``O * sum(observed)`` (the mean over observed entries)."""
+    trace = rollout(params, x, c0, h0, tau=tau, observed=observed)                        # (1m), (2)-(3)
+    n = trace.error.numel() if observed is None else trace.error.shape[2] * observed.sum()
     return (trace.error ** 2).sum() / n
 
 
 def loss_and_grads(params: Params, x, c0, h0, *, tau: float, observed=None):
-    """The loss ``mean(error**2)`` and its gradients by autograd (``torch.autograd.grad``).
-
-    Same arguments and returns as ``pc_numpy.hcm.loss_and_grads``: ``x (T, B, O)``,
-    ``c0 (B, C) or (C,)``, ``h0 (B, S) or (S,)``, ``observed (T,) or (T, B)``; returns
-    ``(loss: float, Grads)``.
-    """
-    dims: dict = {}
-    params = check_params(params, dims)
-    x = as_float_tensor("x", x, ("T", "B", "O"), dims)
-    check_initial_state(c0, h0, dict(dims))      # shapes and values only
-    tau = as_scalar("tau", tau, low=1)
-    leaves = [v.detach().clone().requires_grad_(True) for v in params]
-    c0 = as_float_tensor("c0", c0).detach().clone().requires_grad_(True)
-    h0 = as_float_tensor("h0", h0).detach().clone().requires_grad_(True)
-    value = loss(Params(*leaves), x, c0, h0, tau=tau, observed=observed)
-    grads = torch.autograd.grad(value, leaves + [c0, h0])
-    return float(value.detach()), Grads(*grads)
+    """The loss and its gradients by autograd; same arguments and returns as
+    ``pc_numpy.hcm.loss_and_grads``."""
+    params, x, c0, h0, observed = doors.loss_and_grads_args(params, x, c0, h0, Params, tau=tau,
+                                                            observed=observed)
+    leaves = [v.detach().clone().requires_grad_(True) for v in (*params, c0, h0)]
+    value = loss(Params(*leaves[:-2]), x, leaves[-2], leaves[-1], tau=tau, observed=observed)
+    return float(value.detach()), Grads(*torch.autograd.grad(value, leaves))

@@ -7,12 +7,11 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from pc_numpy._checks import as_scalar
 from pc_numpy.protocols.model import check_model
-from pc_numpy._checks import NumericalError
 from pc_numpy.protocols.retrieval import RetrievalResult, check_retrieval_args, check_trial, summarise
+from pc_numpy.tools.checks import as_scalar
 from pc_numpy.tools.progress import Progress
-from .._checks import check_generator
+from ..doors import check_generator
 from ..params import Params
 from ..rollout import rollout
 
@@ -24,14 +23,16 @@ def retrieve(model, targets, target_ids: Optional[Sequence[int]] = None, *, rest
              radius: float = 0.1, rng: Optional[torch.Generator] = None, seed: int = 0,
              progress=True, dtype: torch.dtype = torch.float64, device=None) -> RetrievalResult:
     """``pc_numpy.retrieve`` run with torch tensors (no autograd).  ``model`` is a ``pc_numpy``
-    ``Model``; ``rng`` a ``torch.Generator`` (default: seeded with ``seed``).  Same result type."""
+    ``Model``; ``rng`` a ``torch.Generator`` on ``device`` (default: one seeded with ``seed``).
+    Every tensor and every draw lives on ``device`` (``"cuda"`` runs on a GPU).  Same result type;
+    torch does not raise on overflow, so each trial's ``c`` and generation error are checked."""
     model = check_model(model)
     targets, target_ids, R, K, radius, rates = check_retrieval_args(
         model, targets, target_ids, restarts=restarts, trials=trials, radius=radius,
         rates=dict(alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r, sigma_c=sigma_c))
     if rng is None:
         rng = torch.Generator(device=device or "cpu").manual_seed(as_scalar("seed", seed, low=0, integer=True))
-    check_generator("rng", rng)
+    check_generator("rng", rng, device or "cpu")
     as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
     params = Params(*(as_t(v) for v in model.params))
     mus, h0 = as_t(model.mus), as_t(model.h0)
@@ -45,10 +46,7 @@ def retrieve(model, targets, target_ids: Optional[Sequence[int]] = None, *, rest
     report = Progress("retrieve", K, progress)
     t0 = time.perf_counter()
     for k in range(K):
-        try:
-            trace = rollout(params, x, c, h0, mus=mus, rng=rng, **rates)                  # inference
-        except NumericalError as exc:
-            check_trial(k, {}, model, targets, rates, error=exc)
+        trace = rollout(params, x, c, h0, mus=mus, rng=rng, **rates)                      # inference
         c = trace.c[-1]
         if not bool(torch.isfinite(trace.c).all()):          # the shared per-trial check, by name
             check_trial(k, dict(c=trace.c.cpu().numpy()), model, targets, rates)

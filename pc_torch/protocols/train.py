@@ -13,7 +13,7 @@ import torch
 
 from pc_numpy.params import Params as NumpyParams
 from pc_numpy.tools.progress import Progress
-from pc_numpy._checks import NumericalError
+from pc_numpy.tools.checks import NumericalError
 from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data,
                                       check_labels, check_run_args, check_training_args, check_update,
                                       diverged, finish_training, fingerprint, initial_values)

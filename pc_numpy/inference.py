@@ -89,5 +89,5 @@ def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r:
 
     Returns the updated causes, shape (B, C).
     """
-    norm = np.linalg.norm(error_h, axis=1, keepdims=True)                                 # (B, 1)
+    norm = np.sqrt((error_h ** 2).sum(axis=1, keepdims=True))                             # (B, 1)
     return c + sigma_r * norm * xi                                                        # (B, C)

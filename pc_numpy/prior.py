@@ -25,7 +25,7 @@ def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarra
     where  c : (B, C);  mus : (P, C);  sigma_c : float > 0.   Returns ``l`` of shape (B, P).
     """
     diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
-    return -np.sum(diff ** 2, axis=2) / (2.0 * sigma_c ** 2)                              # (B, P)
+    return -(diff ** 2).sum(axis=2) / (2.0 * sigma_c ** 2)                                # (B, P)
 
 
 def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarray:

@@ -8,7 +8,7 @@ import torch
 def prior_logits(c, mus, *, sigma_c: float) -> torch.Tensor:
     """l_k(c) = -||c - mus[k]||**2 / (2 sigma_c**2).  ``(B, C)``, ``(P, C)`` -> ``(B, P)``."""
     diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
-    return -torch.sum(diff ** 2, dim=2) / (2.0 * sigma_c ** 2)                            # (B, P)
+    return -(diff ** 2).sum(dim=2) / (2.0 * sigma_c ** 2)                                 # (B, P)
 
 
 def responsibilities(c, mus, *, sigma_c: float) -> torch.Tensor:

@@ -122,7 +122,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         raise overflow_error("rollout", exc, step=t, x=x, params=params, c0=c0, h0=h0, mus=mus,
                              alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r,
                              sigma_c=sigma_c) from exc
-    return Trace(*(np.stack(field) for field in zip(*steps)))                             # (T, B, .)
+    return Trace(*map(np.array, zip(*steps)))                   # each field stacked: (T, B, .)
 
 
 def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:

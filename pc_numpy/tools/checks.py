@@ -28,10 +28,12 @@ from typing import Iterable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+ALWAYS_FITS = 2 ** 24     # 16 MiB: a call that allocates less is never refused by the memory budget
 MAX_INT = 2 ** 63 - 1      # the largest integer argument (a size, a count, a seed) accepted
 # sigma_c enters the prior as sigma_c**2: outside this range that square under- or overflows in
 # float64 (1e-300**2 is 0, 1e300**2 is inf), inside it is a normal number (about 1e-200 .. 1e200)
 SIGMA_C_RANGE = (1e-100, 1e100)
+BIG = 1.7e308              # below the largest float64: a Python int beyond it cannot become a float
 
 
 class NumericalError(ValueError, FloatingPointError):
@@ -75,7 +77,10 @@ def _bytes(n: float) -> str:
 def check_memory(function: str, nbytes: int, culprits: dict) -> None:
     """Refuse a call of ``function`` that would allocate ``nbytes`` (an estimate, a Python int so
     that it cannot overflow) when that exceeds ``memory_budget()``.  ``culprits``: argument name
-    -> value, the sizes that make the estimate (named in the message)."""
+    -> value, the sizes that make the estimate (named in the message).  A call of at most
+    ``ALWAYS_FITS`` bytes is never refused (and the environment is not even read)."""
+    if nbytes <= ALWAYS_FITS:
+        return
     budget = memory_budget()
     if nbytes > budget:
         named = ", ".join(f"{k}={v}" for k, v in culprits.items())
@@ -211,24 +216,12 @@ def check_shape(name: str, got: tuple, shape: Sequence[Dim], dims: Optional[dict
         raise ValueError(f"{name} must have shape {_describe_shape(shape)} ({len(shape)}-D), "
                          f"got shape {got}")
     for want, size in zip(shape, got):
-        if type(want) is str and dims is not None:
-            if want not in dims:
-                dims[want], dims["_src_" + want] = size, name
-            elif dims[want] != size:
-                raise ValueError(f"{name} must have shape {_describe_shape(shape)} with "
-                                 f"{want} = {dims[want]} (from {dims['_src_' + want]}), got shape {got}")
-        elif type(want) is int and want != size:
-            raise ValueError(f"{name} must have shape {_describe_shape(shape)}, got shape {got}")
-
-
-def _refuse_masked(name: str, value) -> None:
-    """A masked array's masked entries would be used as data: refused.  ``numpy.ma`` is looked up
-    only if something already imported it (a masked array cannot exist otherwise)."""
-    ma = sys.modules.get("numpy.ma")
-    if ma is not None and isinstance(value, ma.MaskedArray):
-        raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
-                        f"would be used as if they were data); pass {name}.filled(...) or drop "
-                        f"the masked entries")
+        if want is not None and want != size and (type(want) is not str or dims is None
+                                                  or dims.setdefault(want, size) != size):
+            if type(want) is str and dims is None:
+                continue
+            agree = f" with {want} = {dims[want]} (from an earlier argument)" if type(want) is str else ""
+            raise ValueError(f"{name} must have shape {_describe_shape(shape)}{agree}, got shape {got}")
 
 
 FLOATS = (np.dtype(np.float64), np.dtype(np.float32))   # kept as they are: the dtype follows the data
@@ -245,24 +238,41 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
     size is recorded in ``dims`` the first time it is seen and must agree afterwards, so that
     arguments can be checked against each other.
     """
-    _refuse_masked(name, value)
+    if type(value) is np.ndarray and value.dtype in FLOATS:     # the common case: nothing to convert
+        arr = value
+    else:
+        arr = _converted(name, value)
+    if shape is not None:
+        check_shape(name, arr.shape, shape, dims)
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    # a sum is finite only if every term is (NaN and inf propagate); an infinite sum of finite
+    # terms (an overflow of the sum itself) is looked at term by term
+    if finite and not np.isfinite(np.add.reduce(arr, axis=None)) and not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def _converted(name: str, value) -> np.ndarray:
+    """``value`` (not a float64/float32 ndarray) as an array of floats, or a clear error: a masked
+    array is refused (``numpy.ma`` is looked up only if something already imported it: a masked
+    array cannot exist otherwise), so are booleans, strings, objects and ragged lists."""
+    ma = sys.modules.get("numpy.ma")
+    if ma is not None and isinstance(value, ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
+                        f"would be used as if they were data); pass {name}.filled(...) or drop "
+                        f"the masked entries")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (np.ndarray, numbers.Real, list, tuple)):
         raise TypeError(f"{name} must be a numpy array of real numbers, got {type(value).__name__}")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise TypeError(f"{name} must be a numpy array of real numbers ({exc})") from None
-    if arr.dtype not in FLOATS:
-        if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must hold real numbers (float or int), got dtype {arr.dtype}")
-        arr = arr.astype(np.float64)
-    if shape is not None:
-        check_shape(name, arr.shape, shape, dims)
-    if arr.size == 0 and not allow_empty:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    if finite and not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
+    if arr.dtype in FLOATS:
+        return arr
+    if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers (float or int), got dtype {arr.dtype}")
+    return arr.astype(np.float64)
 
 
 def as_scalar(name: str, value, *, low: Optional[float] = None, low_inclusive: bool = True,
@@ -327,6 +337,11 @@ def check_sigma_c(sigma_c, name: str = "sigma_c") -> float:
 def check_rates(*, tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c) -> dict:
     """Check the hyper-parameters of the model's rules (1)-(8) and return them as floats (a dict
     of the same names); ``sigma_c`` by ``check_sigma_c``.  (Used by ``rollout``, both backends.)"""
+    plain = {type(tau), type(alpha_x), type(alpha_h), type(alpha_c), type(sigma_r), type(sigma_c)}
+    if plain <= {float, int} and 1 <= tau < BIG and 0 <= alpha_x < BIG and 0 <= alpha_h < BIG \
+            and 0 <= alpha_c < BIG and 0 <= sigma_r < BIG and SIGMA_C_RANGE[0] <= sigma_c <= SIGMA_C_RANGE[1]:
+        return dict(tau=float(tau), alpha_x=float(alpha_x), alpha_h=float(alpha_h),   # the common case
+                    alpha_c=float(alpha_c), sigma_r=float(sigma_r), sigma_c=float(sigma_c))
     return dict(
         tau=as_scalar("tau", tau, low=1),
         alpha_x=as_scalar("alpha_x", alpha_x, low=0),

@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from .checks import (as_float_array, as_scalar, check_mask, check_memory, check_rates, check_rng,
-                     trace_bytes)
+                     check_shape, trace_bytes)
 
 # The shape of every parameter of both models, by name (docs/model.md §2, §2b).
 PARAM_SHAPES = dict(w_o=("O", "S"), b_o=("O",), w_c=("S", "C"), w_r=("S", "S"), b_r=("S",),
@@ -36,8 +36,9 @@ def check_params(params, kind: type, dims: Optional[dict] = None, name: str = "p
         raise TypeError(f"{name} must be a {kind.__module__.replace('.params', '')}.Params (from "
                         f"{kind.__module__.replace('.params', '')}.init_params), got {got}")
     dims = {} if dims is None else dims
-    arrays = [as_float_array(f"{name}.{field}", value, PARAM_SHAPES[field], dims)
-              for field, value in zip(params._fields, params)]
+    arrays = []
+    for field, value in zip(params._fields, params):
+        arrays.append(as_float_array(f"{name}.{field}", value, PARAM_SHAPES[field], dims))
     return kind(*arrays)
 
 
@@ -57,15 +58,13 @@ def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=None) -
 def initial_state(c0, h0, dims: dict):
     """``c0`` ((B, C) or (C,)) and ``h0`` ((B, S) or (S,)) as (B, ·) arrays; a vector is shared
     by every row."""
-    c0 = as_float_array("c0", c0)
-    c0 = as_float_array("c0", c0, ("C",) if c0.ndim == 1 else ("B", "C"), dims)
-    h0 = as_float_array("h0", h0)
-    h0 = as_float_array("h0", h0, ("S",) if h0.ndim == 1 else ("B", "S"), dims)
-    B = dims["B"]
+    c0, h0 = as_float_array("c0", c0), as_float_array("h0", h0)
+    check_shape("c0", c0.shape, ("C",) if c0.ndim == 1 else ("B", "C"), dims)
+    check_shape("h0", h0.shape, ("S",) if h0.ndim == 1 else ("B", "S"), dims)
     if c0.ndim == 1:
-        c0 = np.repeat(c0[None], B, axis=0)                                               # (B, C)
+        c0 = c0[None].repeat(dims["B"], axis=0)                                           # (B, C)
     if h0.ndim == 1:
-        h0 = np.repeat(h0[None], B, axis=0)                                               # (B, S)
+        h0 = h0[None].repeat(dims["B"], axis=0)                                           # (B, S)
     return c0, h0
 
 
@@ -76,7 +75,7 @@ def observed_mask(observed, dims: dict, dtype) -> Optional[np.ndarray]:
     observed = check_mask("observed", observed, None)
     if observed.ndim == 1:
         observed = check_mask("observed", observed, ("T",), dims)
-        return np.repeat(observed[:, None], dims["B"], axis=1).astype(dtype)               # (T, B)
+        return observed[:, None].repeat(dims["B"], axis=1).astype(dtype)                  # (T, B)
     return check_mask("observed", observed, ("T", "B"), dims).astype(dtype)               # (T, B)
 
 

@@ -53,7 +53,7 @@ def rollout(params: Params, x, c0, h0, *, tau: float, alpha_x: float = 0.0, alph
                    observed_t=None if observed is None else observed[t])
         steps.append(now)
         h_post, c = now.h_post, now.c
-    return Trace(*(torch.stack(field) for field in zip(*steps)))                          # (T, B, .)
+    return Trace(*map(torch.stack, zip(*steps)))                # each field stacked: (T, B, .)
 
 
 def generate(params: Params, c0, h0, *, tau: float, steps: int) -> torch.Tensor:

@@ -9,7 +9,6 @@ For every value ``p`` with gradient ``d_p``, at step ``t = 1, 2, ...``:
 
 The state (``m``, ``v``, ``t``) lives in plain attributes a debugger shows.
 """
-from __future__ import annotations
 
 from typing import Dict, Mapping
 
@@ -34,24 +33,22 @@ class Adam:
 
     def __init__(self, values: Mapping[str, np.ndarray], *, lr: float = 0.03,
                  betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-4):
-        values = doors.adam_args(values, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-        self.lr, (self.beta1, self.beta2), self.eps, self.weight_decay = lr, betas, eps, weight_decay
+        values, (self.lr, (self.beta1, self.beta2), self.eps, self.weight_decay) = doors.adam_args(
+            values, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)              # the door
         self.values: Dict[str, np.ndarray] = {name: v.copy() for name, v in values.items()}
         self.m = {name: np.zeros_like(v) for name, v in self.values.items()}
         self.v = {name: np.zeros_like(v) for name, v in self.values.items()}
         self.t = 0
 
     def step(self, grads: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
-        """One Adam update of every value from ``grads`` (a mapping with the same names and shapes;
-        it is not checked: ``train`` makes the gradients)."""
+        """One Adam update of every value from ``grads`` (the same names and shapes, unchecked)."""
         self.t += 1
         for name in self.values:
             self.values[name] = self._update(name, grads[name])
         return dict(self.values)
 
     def _update(self, name: str, d_p: np.ndarray) -> np.ndarray:
-        """The four lines of the module docstring for value ``name``; stores the new ``m`` and
-        ``v`` in ``self.m[name]``, ``self.v[name]`` and returns the new value."""
+        """The four lines of the module docstring for ``name``: stores ``m``, ``v``; returns ``p``."""
         p, m, v, t = self.values[name], self.m[name], self.v[name], self.t
         # BEGIN SOLUTION
         d = d_p + self.weight_decay * p

@@ -24,13 +24,10 @@ With a partial target (``observed``, docs/model.md §4b) the loss is the mean ov
 entries only, ``L = sum(error**2) / N`` with ``N = O * sum(observed)`` (``error`` is zero where
 unobserved), and the same recursion holds with that ``N``.
 
-Structure (as in CS231n's ``rnn_layers.py``): ``step_backward`` is one step of the recursion;
-``backward`` is the visible loop that calls it from ``t = T-1`` down to ``0``; ``loss_and_grads``
-runs the forward (``rollout`` in generation mode: ``step`` at every time step), the loop, and the
-sums over time.  ``loss_and_grads`` is an entry point: it checks its arguments once, at its top;
-``step_backward``, ``backward`` and ``forward`` check nothing.
+Structure (as in CS231n's ``rnn_layers.py``): ``step_backward`` is one step of the recursion,
+``backward`` the visible loop that calls it from ``t = T-1`` down to ``0``; ``loss_and_grads`` (the
+entry point: one check at its top) runs the forward (``rollout``), the loop and the sums over time.
 """
-from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
@@ -77,9 +74,7 @@ def step_backward(d_error_t: np.ndarray, g_next: np.ndarray, a_t: np.ndarray, pa
         d_error_t : (B, O)  dL/d error[t] = 2 * error[t] / N
         g_next    : (B, S)  g[t+1] = dL/dh_prior[t+1] (zeros at t = T-1)
         a_t       : (B, S)  a[t] = tanh(h_prior[t])
-        params    : Params  uses ``w_o (O, S)``, ``w_r (S, S)``
-        tau       : float   time constant
-
+        params, tau         uses ``w_o (O, S)``, ``w_r (S, S)``; the time constant
     Returns ``g[t]`` of shape (B, S).
     """
     # BEGIN SOLUTION
@@ -109,10 +104,7 @@ def backward(d_error: np.ndarray, a: np.ndarray, params: Params, *, tau: float) 
 def forward(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, tau: float,
             observed: Optional[np.ndarray] = None):
     """The training forward pass: a generation-mode ``rollout`` and the loss ``sum(error**2) / N``.
-
-    Arguments as ``loss_and_grads`` (``c0 (B, C)``, ``h0 (B, S)``, ``observed`` None or (T, B)).
-    Returns ``(loss, ForwardCache)``.
-    """
+    Arguments as ``loss_and_grads`` (``c0 (B, C)``, ``h0 (B, S)``).  Returns ``(loss, ForwardCache)``."""
     trace = rollout(params, x, c0, h0, tau=tau, observed=observed)                        # (1)-(3)
     a = np.tanh(trace.h_prior)                                                            # (T, B, S)
     a_prev = np.concatenate([np.tanh(h0)[None], a[:-1]])                                  # (T, B, S)
@@ -128,47 +120,27 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
         L = sum((observed * (x_pred - x))**2) / N,   N = T * B * O   (all observed: the mean)
                                                      N = O * sum(observed)   (a partial target)
 
-    where
-        params   : Params          ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
-        x        : (T, B, O)       target sequences
-        c0       : (B, C) or (C,)  hidden causes, one row per sequence (the memories to learn)
-        h0       : (B, S) or (S,)  initial hidden state
-        tau      : float >= 1      time constant
-        observed : (T,) or (T, B)  optional 0/1 mask: the loss covers the observed steps only
-
-    Returns ``(loss, grads)``: ``loss`` a float, ``grads`` a ``Grads`` with ``w_o, b_o, w_c,
-    w_r, b_r, c0, h0`` of the shapes of the values (a vector ``c0``/``h0`` gets the gradient
-    summed over the batch).  An entry point: it checks its arguments once (``doors``), raises
-    ``TooLarge`` before allocating if the call would not fit in memory, and ``NumericalError``
-    naming the equation and the likely culprit if a value overflows.
+    where ``x (T, B, O)``, ``c0 (B, C) or (C,)`` (the memories to learn, one row per sequence),
+    ``h0 (B, S) or (S,)``, ``tau >= 1`` and ``observed (T,) or (T, B)`` are as in ``rollout``.
+    Returns ``(loss, grads)``: a float and a ``Grads`` of the shapes of the values (a vector
+    ``c0``/``h0`` gets the gradient summed over the batch).  The door checks the arguments once;
+    an overflow raises ``NumericalError`` naming the equation and the likely culprit.
     """
     params, x, c0, h0, observed, c0_vector, h0_vector = doors.loss_and_grads_args(
         params, x, c0, h0, Params, tau=tau, observed=observed)
     try:
         with np.errstate(over="raise", invalid="raise"):
-            loss, grads = _loss_and_grads(params, x, c0, h0, tau=tau, observed=observed)
+            loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
+            d_error = 2.0 * cache.error / cache.n                                         # (T, B, O)
+            g = backward(d_error, cache.a, params, tau=tau)                               # (T, B, S)
     except FloatingPointError as exc:
         raise overflow_error("loss_and_grads", exc, x=x, params=params, c0=c0, h0=h0) from exc
-    if c0_vector:
-        grads = grads._replace(c0=grads.c0.sum(axis=0))                                  # (C,)
-    if h0_vector:
-        grads = grads._replace(h0=grads.h0.sum(axis=0))                                  # (S,)
-    return loss, grads
-
-
-def _loss_and_grads(params: Params, x, c0, h0, *, tau: float, observed) -> tuple:
-    """``loss_and_grads`` on checked arguments (``c0 (B, C)``, ``h0 (B, S)``): the forward, the
-    BPTT loop and the sums over time of the module docstring."""
-    loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
-    d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
-    g = backward(d_error, cache.a, params, tau=tau)                                       # (T, B, S)
 
     # The sums over time of §3.  A sum over t and b of outer products, sum_t u[t].T @ v[t], is
     # one matrix product of the T*B rows stacked: rows(u).T @ rows(v).  c0 is the same at every
     # step, so sum_t (k g[t]).T @ c0 = k (sum_t g[t]).T @ c0.
     k = 1.0 / tau
-    T, B, O = x.shape
-    S = h0.shape[1]
+    (T, B, O), S = x.shape, h0.shape[1]
     d_w_o = d_error.reshape(T * B, O).T @ cache.a.reshape(T * B, S)                       # (O, S)
     d_b_o = d_error.sum(axis=(0, 1))                                                      # (O,)
     d_w_r = k * (g.reshape(T * B, S).T @ cache.a_prev.reshape(T * B, S))                  # (S, S)
@@ -177,4 +149,8 @@ def _loss_and_grads(params: Params, x, c0, h0, *, tau: float, observed) -> tuple
     d_w_c = k * (g_sum_t.T @ cache.c0)                                                    # (S, C)
     d_c0 = k * (g_sum_t @ params.w_c)                                                     # (B, C)
     d_h0 = (1.0 - k) * g[0] + ((k * g[0]) @ params.w_r) * (1.0 - cache.a_prev[0] ** 2)   # (B, S)
+    if c0_vector:
+        d_c0 = d_c0.sum(axis=0)                                                           # (C,)
+    if h0_vector:
+        d_h0 = d_h0.sum(axis=0)                                                           # (S,)
     return loss, Grads(d_w_o, d_b_o, d_w_c, d_w_r, d_b_r, d_c0, d_h0)

@@ -1,12 +1,9 @@
 """The generative (top-down) pass: equations (1)-(3) of the model (docs/model.md §2).
 
 Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
-
-These functions are the formulas and nothing else: they check nothing.  The entry points
-(``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``) check their arguments
-once, at the door; called directly, these behave as NumPy does (its own errors and warnings).
+These are the formulas and check nothing (the entry points check once, at the door); called
+directly, they behave as NumPy does (its own errors and warnings).
 """
-from __future__ import annotations
 
 from typing import Optional
 
@@ -15,7 +12,8 @@ import numpy as np
 from .params import Params
 
 
-def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *, tau: float) -> np.ndarray:
+def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
+                 tau: float) -> np.ndarray:
     """Equation (1), the hidden prior: one leaky-integrator step of the recurrent network.
 
         h_prior[t] = (1 - 1/tau) * h_post[t-1]
@@ -26,7 +24,6 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
         c_prev      : (B, C)  hidden causes of the previous step, ``c[t-1]`` (``c0`` at t = 0)
         params      : Params  uses ``w_r (S, S)``, ``w_c (S, C)``, ``b_r (S,)``
         tau         : float   time constant, >= 1 (``tau = 1``: no leak, a plain RNN)
-
     Returns ``h_prior[t]`` of shape (B, S).
     """
     # BEGIN SOLUTION
@@ -44,7 +41,6 @@ def prediction(h_prior: np.ndarray, params: Params) -> np.ndarray:
     where
         h_prior : (B, S)  hidden prior of step t, from (1)
         params  : Params  uses ``w_o (O, S)``, ``b_o (O,)``
-
     Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: ``(T, B, S) -> (T, B, O)``.)
     """
     # BEGIN SOLUTION
@@ -52,7 +48,8 @@ def prediction(h_prior: np.ndarray, params: Params) -> np.ndarray:
     # END SOLUTION
 
 
-def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.ndarray] = None) -> np.ndarray:
+def output_error(x_pred: np.ndarray, x: np.ndarray, *,
+                 observed: Optional[np.ndarray] = None) -> np.ndarray:
     """Equation (3), the output prediction error, of a target that may be observed only in part.
 
         error[t] = x_pred[t] - x[t]                      (the whole target observed)
@@ -65,7 +62,6 @@ def output_error(x_pred: np.ndarray, x: np.ndarray, *, observed: Optional[np.nda
         x_pred   : (B, O)  prediction of step t, from (2)
         x        : (B, O)  target (the observed letter) at step t
         observed : (B,)    optional mask ``m[t]`` of 0/1, one per row
-
     Returns ``error[t]`` of shape (B, O).  (Any leading axes work alike: ``(T, B, O)`` with
     ``observed (T, B)``.)
     """

@@ -5,18 +5,17 @@ correction could not have been predicted, the hidden error (5), pulls the hidden
 with exploration noise proportional to it (7).
 
 Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
-These functions are the formulas and nothing else: they check nothing.  The entry points
-(``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``) check their arguments
-once, at the door; called directly, these behave as NumPy does (its own errors and warnings).
+These are the formulas and check nothing (the entry points check once, at the door); called
+directly, they behave as NumPy does (its own errors and warnings).
 """
-from __future__ import annotations
 
 import numpy as np
 
 from .params import Params
 
 
-def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, alpha_x: float) -> np.ndarray:
+def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *,
+                     alpha_x: float) -> np.ndarray:
     """Equation (4), the hidden posterior: one gradient step on the output error.
 
         h_post[t] = h_prior[t] - alpha_x * (1 - tanh(h_prior[t])**2) * (error[t] @ w_o)
@@ -29,7 +28,6 @@ def hidden_posterior(h_prior: np.ndarray, error: np.ndarray, params: Params, *, 
         error   : (B, O)  output error of step t, from (3)
         params  : Params  uses ``w_o (O, S)``
         alpha_x : float   update rate, >= 0 (``0``: no inference, ``h_post = h_prior``)
-
     Returns ``h_post[t]`` of shape (B, S).
     """
     # BEGIN SOLUTION
@@ -42,15 +40,13 @@ def hidden_error(h_prior: np.ndarray, h_post: np.ndarray) -> np.ndarray:
 
         error_h[t] = h_prior[t] - h_post[t]
 
-    where
-        h_prior : (B, S)  from (1);   h_post : (B, S)  from (4)
-
-    Returns ``error_h[t]`` of shape (B, S).
+    where  h_prior : (B, S) from (1);  h_post : (B, S) from (4).   Returns ``error_h[t]`` (B, S).
     """
     return h_prior - h_post                                                               # (B, S)
 
 
-def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *, alpha_h: float) -> np.ndarray:
+def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *,
+                     alpha_h: float) -> np.ndarray:
     """Equation (6), the bottom-up update of the hidden causes.
 
         c = c[t-1] - alpha_h * (error_h[t] @ w_c)
@@ -64,7 +60,6 @@ def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *,
         error_h : (B, S)  hidden error of step t, from (5)
         params  : Params  uses ``w_c (S, C)``
         alpha_h : float   update rate, >= 0
-
     Returns the updated causes, shape (B, C).
     """
     # BEGIN SOLUTION
@@ -72,7 +67,8 @@ def causes_bottom_up(c_prev: np.ndarray, error_h: np.ndarray, params: Params, *,
     # END SOLUTION
 
 
-def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r: float) -> np.ndarray:
+def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *,
+                 sigma_r: float) -> np.ndarray:
     """Equation (7), exploration noise on the hidden causes, scaled by the hidden error.
 
         c = c + sigma_r * ||error_h[t]|| * xi[t],    xi[t] ~ N(0, I_C) per row
@@ -86,7 +82,6 @@ def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *, sigma_r:
         error_h : (B, S)  hidden error of step t, from (5)
         xi      : (B, C)  standard normal draws for step t
         sigma_r : float   noise scale, >= 0
-
     Returns the updated causes, shape (B, C).
     """
     norm = np.sqrt((error_h ** 2).sum(axis=1, keepdims=True))                             # (B, 1)

@@ -3,7 +3,6 @@
 Shapes: ``O`` output dimension, ``S`` hidden-state dimension, ``C`` hidden-causes dimension.
 Batch is in rows, so a weight multiplies from the right as its transpose (``h @ w_r.T``).
 """
-from __future__ import annotations
 
 from typing import NamedTuple
 

@@ -7,11 +7,9 @@ The memories are ``P`` means ``mus (P, C)``; the prior density is the equal-weig
 and (8) moves ``c`` up its log-density: ``g(c) = 0.5 * grad log p(c)``.
 
 Shapes: ``B`` batch, ``C`` hidden causes, ``P`` number of memories.
-These functions are the formulas and nothing else: they check nothing.  The entry points
-(``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``) check their arguments
-once, at the door; called directly, these behave as NumPy does (its own errors and warnings).
+These are the formulas and check nothing (the entry points check once, at the door); called
+directly, they behave as NumPy does (its own errors and warnings).
 """
-from __future__ import annotations
 
 import numpy as np
 
@@ -33,8 +31,8 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.nd
 
         r(c) = softmax_k( l_k(c) ),    l_k(c) = -||c - mus[k]||**2 / (2 * sigma_c**2)
 
-    computed as a *stable* softmax: the row maximum is subtracted before ``exp``, so the largest
-    term is ``exp(0) = 1`` and the sum never underflows, however far ``c`` is from every mean.
+    computed as a *stable* softmax: the row maximum is subtracted before ``exp`` (the largest term
+    is ``exp(0) = 1``: the sum never underflows, however far ``c`` is from every mean).
     (The original notebook added ``1e-40`` to every exponential instead; far from every mean the
     floor outweighs them all and ``c`` drifts to the centroid: tutorial 04.)
 
@@ -42,7 +40,6 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.nd
         c       : (B, C)  hidden causes
         mus     : (P, C)  the means (memories)
         sigma_c : float   width of every component, > 0
-
     Returns ``r`` of shape (B, P); each row sums to 1.
     """
     logits = prior_logits(c, mus, sigma_c=sigma_c)                                        # (B, P)
@@ -62,12 +59,7 @@ def prior_gradient(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndar
     ``c`` is pulled toward the responsibility-weighted average of the means, which near a mean is
     that mean.
 
-    where
-        c       : (B, C)  hidden causes
-        mus     : (P, C)  the means (memories)
-        sigma_c : float   width, > 0
-
-    Returns ``g`` of shape (B, C).
+    where  c : (B, C);  mus : (P, C) the means (memories);  sigma_c : float > 0.   Returns (B, C).
     """
     # BEGIN SOLUTION
     r = responsibilities(c, mus, sigma_c=sigma_c)                                         # (B, P)
@@ -81,11 +73,8 @@ def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: flo
         c[t] = c + alpha_c * g(c),    g from ``prior_gradient``
 
     where
-        c       : (B, C)  causes after (6) and (7)
-        mus     : (P, C)  the means (memories)
-        alpha_c : float   update rate, >= 0
-        sigma_c : float   width, > 0
-
+        c                : (B, C)  causes after (6) and (7);   mus : (P, C)  the means (memories)
+        alpha_c, sigma_c : float   update rate >= 0, width > 0
     Returns ``c[t]`` of shape (B, C).
     """
     # BEGIN SOLUTION

@@ -1,12 +1,10 @@
 """The time loop: one step of PC-RNN-HC-A, (1)-(8) in order, and a rollout over a sequence.
 
-Shapes: ``T`` time steps, ``B`` batch, ``O`` output, ``S`` hidden state, ``C`` hidden causes,
-``P`` memories.  Arrays are time-major: ``x`` is (T, B, O).  The equations are those of
-docs/model.md §2; each is one function of ``generative``, ``inference`` or ``prior``, and this
-module only calls them.  ``step`` checks nothing; ``rollout`` and ``generate`` are entry points:
-each checks its arguments once, in one call at its top (``pc_numpy.tools.doors``).
+Shapes: ``T`` steps, ``B`` batch, ``O`` output, ``S`` hidden state, ``C`` causes, ``P`` memories;
+time-major (``x`` is (T, B, O)).  Each equation of docs/model.md §2 is one function of
+``generative``, ``inference`` or ``prior``: this module only calls them.  ``step`` checks nothing;
+``rollout`` and ``generate`` are entry points, each checking its arguments once, at its top.
 """
-from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
@@ -56,17 +54,13 @@ def step(x_t: np.ndarray, h_post_prev: np.ndarray, c_prev: np.ndarray, params: P
         (8) c = c + alpha_c g(c)
 
     An update whose rate is zero is the identity and is skipped: with every rate zero (pure
-    generation, the training mode) a step is (1)-(3), ``h_post = h_prior``, ``error_h = 0`` and
-    ``c = c_prev``.  It checks nothing (``rollout`` checks its arguments once).
+    generation, the training mode) a step is (1)-(3), ``h_post = h_prior``, ``c = c_prev``.
 
     where
-        x_t         : (B, O)  target at step t
-        h_post_prev : (B, S)  ``h_post[t-1]`` (``h0`` at t = 0)
-        c_prev      : (B, C)  ``c[t-1]`` (``c0`` at t = 0)
-        mus         : (P, C)  prior means, needed when ``alpha_c > 0``
-        xi_t        : (B, C)  standard normal draws, needed when ``sigma_r > 0``
-        observed_t  : (B,)    optional 0/1 mask of (3): 1 where step t of the target is observed
-
+        x_t, h_post_prev, c_prev : (B, O), (B, S), (B, C)  the target at step t, ``h_post[t-1]``
+                    and ``c[t-1]`` (``h0`` and ``c0`` at t = 0)
+        mus, xi_t   : (P, C), (B, C)  prior means (when ``alpha_c > 0``), draws of (7) (when ``sigma_r > 0``)
+        observed_t  : (B,)  optional 0/1 mask of (3): 1 where step t of the target is observed
     Returns a ``Step``.
     """
     h_prior = hidden_prior(h_post_prev, c_prev, params, tau=tau)                          # (1)
@@ -92,36 +86,25 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
             rng: Optional[np.random.Generator] = None, xi: Optional[np.ndarray] = None,
             observed: Optional[np.ndarray] = None) -> Trace:
     """Run ``step`` for t = 0 .. T-1 over a batch of target sequences and record every step.
-
-    With every rate zero (``alpha_x = alpha_h = alpha_c = sigma_r = 0``) this is pure
-    generation, the mode used for training: ``c[t] = c0`` and ``h_post = h_prior``.
+    With every rate zero this is pure generation, the training mode: ``c[t] = c0``, ``h_post = h_prior``.
 
     where
-        params   : Params  from ``init_params``; ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``,
-                           ``w_r (S, S)``, ``b_r (S,)``
-        x        : (T, B, O)  target sequences, time-major
-        c0       : (B, C) or (C,)  initial hidden causes (a (C,) vector is shared by all rows)
-        h0       : (B, S) or (S,)  initial hidden state
-        tau      : float >= 1      time constant
-        alpha_x, alpha_h, alpha_c : float >= 0   update rates of (4), (6), (8)
-        sigma_r  : float >= 0      noise scale of (7)
-        sigma_c  : float > 0       prior width of (8)
+        params   : Params          ``w_o (O, S)``, ``b_o (O,)``, ``w_c (S, C)``, ``w_r (S, S)``, ``b_r (S,)``
+        x        : (T, B, O)       target sequences, time-major
+        c0, h0   : (B, C), (B, S)  initial causes and hidden state (a vector is shared by all rows)
+        tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c : the rates of ``step`` (tau >= 1, the
+                                   others >= 0, sigma_c > 0)
         mus      : (P, C)          prior means, required when ``alpha_c > 0``
-        rng      : numpy.random.Generator, draws ``xi`` of shape (T, B, C) at the start (one call)
-        xi       : (T, B, C)       the standard normal draws of (7), given explicitly instead of
-                                   ``rng`` (one of the two is required when ``sigma_r > 0``)
-        observed : (T,) or (T, B)  optional 0/1 mask of (3): ``error[t] = observed[t] * (x_pred[t] - x[t])``;
-                                   at an unobserved step only (1)-(2) and the prior (8) act (docs/model.md §4b)
-
-    Returns a ``Trace``: ``x_pred (T, B, O)``, ``error (T, B, O)``, ``h_prior (T, B, S)``,
-    ``h_post (T, B, S)``, ``error_h (T, B, S)``, ``c (T, B, C)`` (``c[t]`` after step t), in
-    the dtype of the data (float64, or float32 when every array given is float32).
-
-    An entry point: its first line checks every argument (``doors.rollout_args``); the loop runs
-    under ``np.errstate(over="raise", invalid="raise")``, so an overflow stops on the line of its
-    equation (``pdb.pm()`` lands there) and becomes a ``NumericalError`` naming the time step.
+        rng, xi  : a numpy.random.Generator that draws ``xi`` (T, B, C) at the start, or the draws
+                                   of (7) themselves (one of the two is required when ``sigma_r > 0``)
+        observed : (T,) or (T, B)  optional 0/1 mask of (3) (docs/model.md §4b)
+    Returns a ``Trace`` (``c[t]`` is the value after step t), in the dtype of the data (float64,
+    or float32 when every array given is float32).  An entry point: its first line checks every
+    argument (``doors.rollout_args``); the loop runs under ``np.errstate(over="raise",
+    invalid="raise")``, so an overflow stops on its equation's line (``pdb.pm()`` lands there)
+    and becomes a ``NumericalError`` naming the time step.
     """
-    params, x, c0, h0, mus, xi, observed = doors.rollout_args(
+    params, x, c0, h0, rates, mus, xi, observed = doors.rollout_args(
         params, x, c0, h0, Params, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
         sigma_r=sigma_r, sigma_c=sigma_c, mus=mus, rng=rng, xi=xi, observed=observed)
     steps = []
@@ -129,20 +112,18 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     try:
         with np.errstate(over="raise", invalid="raise"):
             for t in range(x.shape[0]):
-                now = step(x[t], h_post, c, params, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h,
-                           alpha_c=alpha_c, sigma_r=sigma_r, sigma_c=sigma_c, mus=mus,
-                           xi_t=None if xi is None else xi[t],
+                now = step(x[t], h_post, c, params, **rates, mus=mus, xi_t=None if xi is None else xi[t],
                            observed_t=None if observed is None else observed[t])
                 steps.append(now)
                 h_post, c = now.h_post, now.c
     except FloatingPointError as exc:
         raise overflow_error("rollout", exc, step=t, x=x, params=params, c0=c0, h0=h0, mus=mus,
-                             alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r,
-                             sigma_c=sigma_c) from exc
+                             **rates) from exc
     return Trace(*map(np.array, zip(*steps)))                   # each field stacked: (T, B, .)
 
 
-def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:
+def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *,
+             tau: float, steps: int) -> np.ndarray:
     """Generate ``steps`` outputs from hidden causes ``c0`` (pure generation, no target).
     ``c0`` (B, C) or (C,);  ``h0`` (B, S) or (S,);  tau >= 1;  steps = T >= 1.
     Returns ``x_pred`` of shape (T, B, O) (B = 1 when both ``c0`` and ``h0`` are vectors)."""

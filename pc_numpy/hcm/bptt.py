@@ -167,22 +167,11 @@ def loss_and_grads(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray
         params, x, c0, h0, Params, tau=tau, observed=observed)
     try:
         with np.errstate(over="raise", invalid="raise"):
-            loss, grads = _loss_and_grads(params, x, c0, h0, tau=tau, observed=observed)
+            loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
+            d_error = 2.0 * cache.error / cache.n                                         # (T, B, O)
+            g = backward(d_error, cache.a, cache.c0, params, tau=tau)                     # (T, B, S)
     except FloatingPointError as exc:
         raise overflow_error("loss_and_grads", exc, x=x, params=params, c0=c0, h0=h0) from exc
-    if c0_vector:
-        grads = grads._replace(c0=grads.c0.sum(axis=0))                                  # (C,)
-    if h0_vector:
-        grads = grads._replace(h0=grads.h0.sum(axis=0))                                  # (S,)
-    return loss, grads
-
-
-def _loss_and_grads(params: Params, x, c0, h0, *, tau: float, observed) -> tuple:
-    """``loss_and_grads`` on checked arguments (``c0 (B, C)``, ``h0 (B, S)``): the forward, the
-    BPTT loop and the sums over time of the module docstring."""
-    loss, cache = forward(params, x, c0, h0, tau=tau, observed=observed)
-    d_error = 2.0 * cache.error / cache.n                                                 # (T, B, O)
-    g = backward(d_error, cache.a, cache.c0, params, tau=tau)                             # (T, B, S)
 
     # The sums over time of the module docstring.  A sum over t and b of outer products,
     # sum_t u[t].T @ v[t], is one matrix product of the T*B rows stacked: rows(u).T @ rows(v).
@@ -206,4 +195,8 @@ def _loss_and_grads(params: Params, x, c0, h0, *, tau: float, observed) -> tuple
     d_c0 = d_gains @ params.w_cd.T                                                        # (B, C)
     no_prediction = np.zeros_like(d_error[0])                                  # (B, O) h0 predicts nothing
     d_h0 = step_backward(no_prediction, g[0], cache.a_prev[0], cache.c0, params, tau=tau)  # (B, S)
+    if c0_vector:
+        d_c0 = d_c0.sum(axis=0)                                                           # (C,)
+    if h0_vector:
+        d_h0 = d_h0.sum(axis=0)                                                           # (S,)
     return loss, Grads(d_w_o, d_b_o, d_w_pd, d_w_fd, d_w_cd, d_b_r, d_c0, d_h0)

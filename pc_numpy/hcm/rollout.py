@@ -104,7 +104,7 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     after step t).  An entry point, as ``pc_numpy.rollout``: one check at its top, overflows
     raised on their equation's line and named as ``NumericalError``.
     """
-    params, x, c0, h0, mus, xi, observed = doors.rollout_args(
+    params, x, c0, h0, rates, mus, xi, observed = doors.rollout_args(
         params, x, c0, h0, Params, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
         sigma_r=sigma_r, sigma_c=sigma_c, mus=mus, rng=rng, xi=xi, observed=observed)
     steps = []
@@ -112,16 +112,13 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     try:
         with np.errstate(over="raise", invalid="raise"):
             for t in range(x.shape[0]):
-                now = step(x[t], h_post, c, params, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h,
-                           alpha_c=alpha_c, sigma_r=sigma_r, sigma_c=sigma_c, mus=mus,
-                           xi_t=None if xi is None else xi[t],
+                now = step(x[t], h_post, c, params, **rates, mus=mus, xi_t=None if xi is None else xi[t],
                            observed_t=None if observed is None else observed[t])
                 steps.append(now)
                 h_post, c = now.h_post, now.c
     except FloatingPointError as exc:
         raise overflow_error("rollout", exc, step=t, x=x, params=params, c0=c0, h0=h0, mus=mus,
-                             alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r,
-                             sigma_c=sigma_c) from exc
+                             **rates) from exc
     return Trace(*map(np.array, zip(*steps)))                   # each field stacked: (T, B, .)
 
 

@@ -101,8 +101,9 @@ def rollout_args(params, x, c0, h0, kind: type, *, tau, alpha_x, alpha_h, alpha_
                  sigma_c, mus, rng, xi, observed) -> tuple:
     """Every argument of ``rollout`` (either model; ``kind`` its ``Params``), checked once.
 
-    Returns ``(params, x, c0, h0, mus, xi, observed)``: ``x (T, B, O)``, ``c0 (B, C)``,
-    ``h0 (B, S)``, ``mus (P, C)`` or None, ``xi (T, B, C)`` or None, ``observed (T, B)`` or None.
+    Returns ``(params, x, c0, h0, rates, mus, xi, observed)``: ``x (T, B, O)``, ``c0 (B, C)``,
+    ``h0 (B, S)``, ``rates`` a dict of ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c`` as
+    floats, ``mus (P, C)`` or None, ``xi (T, B, C)`` or None, ``observed (T, B)`` or None.
     """
     dims: dict = {}
     params = check_params(params, kind, dims)
@@ -118,7 +119,7 @@ def rollout_args(params, x, c0, h0, kind: type, *, tau, alpha_x, alpha_h, alpha_
     check_memory("rollout", trace_bytes(T, B, O, S, C), dict(x=x.shape, h0=h0.shape))
     xi = noise(rates["sigma_r"], rng, xi, dims, x.dtype)
     observed = observed_mask(observed, dims, x.dtype)
-    return params, x, c0, h0, mus, xi, observed
+    return params, x, c0, h0, rates, mus, xi, observed
 
 
 def generate_args(params, c0, h0, kind: type, *, tau, steps) -> tuple:
@@ -173,10 +174,11 @@ def adam_settings(*, lr, betas, eps, weight_decay) -> tuple:
 
 def adam_args(values, **settings) -> dict:
     """``Adam(values, lr=, betas=, eps=, weight_decay=)``: ``values`` a non-empty dict of name ->
-    finite array, the settings by ``adam_settings``.  Returns the values as float arrays."""
+    finite array, the settings by ``adam_settings``.  Returns ``(values, settings)``: the values
+    as float arrays, the settings as ``adam_settings`` returns them."""
     from collections.abc import Mapping      # already loaded by Python itself: imports nothing
     if not isinstance(values, Mapping) or not values:
         raise TypeError("values must be a non-empty dict of name -> numpy array")
-    adam_settings(**settings)
-    return {name: as_float_array(f"values[{name!r}]", v) for name, v in values.items()}
+    checked = adam_settings(**settings)
+    return {name: as_float_array(f"values[{name!r}]", v) for name, v in values.items()}, checked
 

@@ -1,4 +1,8 @@
-"""Bad input to every public function of pc_numpy's core (and a few of pc_torch's).
+"""Bad input to every entry point of pc_numpy's core (and a few of pc_torch's).
+
+The entry points (the doors: ``init_params``, ``rollout``, ``generate``, ``loss_and_grads``,
+``Adam``) check their arguments once; the equations and ``Adam.step`` are formulas and check
+nothing (issue 22), so they are not here.
 
 Each case changes ONE argument of a call that is otherwise correct (``test_good_calls_pass``
 checks the unchanged calls) and expects a ``ValueError`` or ``TypeError`` whose message names
@@ -28,17 +32,6 @@ def arr(*shape):
 # The correct call of every function, all by keyword; "_call" says how to make the call.
 GOOD = {
     "init_params": dict(causes_dim=C, states_dim=S, output_dim=O, rng=np.random.default_rng(1)),
-    "hidden_prior": dict(h_post_prev=arr(B, S), c_prev=arr(B, C), params=PARAMS, tau=2.0),
-    "prediction": dict(h_prior=arr(B, S), params=PARAMS),
-    "output_error": dict(x_pred=arr(B, O), x=arr(B, O)),
-    "hidden_posterior": dict(h_prior=arr(B, S), error=arr(B, O), params=PARAMS, alpha_x=0.1),
-    "hidden_error": dict(h_prior=arr(B, S), h_post=arr(B, S)),
-    "causes_bottom_up": dict(c_prev=arr(B, C), error_h=arr(B, S), params=PARAMS, alpha_h=0.1),
-    "causes_noise": dict(c=arr(B, C), error_h=arr(B, S), xi=arr(B, C), sigma_r=0.5),
-    "responsibilities": dict(c=arr(B, C), mus=arr(P, C), sigma_c=0.5),
-    "prior_gradient": dict(c=arr(B, C), mus=arr(P, C), sigma_c=0.5),
-    "causes_prior": dict(c=arr(B, C), mus=arr(P, C), alpha_c=0.1, sigma_c=0.5),
-    "log_prior": dict(c=arr(B, C), mus=arr(P, C), sigma_c=0.5),
     "rollout": dict(params=PARAMS, x=arr(T, B, O), c0=arr(B, C), h0=arr(B, S), tau=2.0,
                     alpha_x=0.1, alpha_h=0.1, alpha_c=0.1, sigma_r=0.5, sigma_c=0.5,
                     mus=arr(P, C), xi=arr(T, B, C)),
@@ -46,7 +39,6 @@ GOOD = {
     "loss_and_grads": dict(params=PARAMS, x=arr(T, B, O), c0=arr(B, C), h0=arr(B, S), tau=2.0),
     "Adam": dict(values={"w": arr(2, 3), "b": arr(3)}, lr=0.03, betas=(0.9, 0.999), eps=1e-8,
                  weight_decay=1e-4),
-    "Adam.step": dict(grads={"w": arr(2, 3), "b": arr(3)}),
 }
 
 # Symbolic shape of each array argument (to make wrong shapes and disagreements).
@@ -186,7 +178,6 @@ def _cases():
         ("rollout", "observed", {"observed": "all"}, ("observed",), "observed a string"),
         ("loss_and_grads", "observed", {"observed": np.zeros(T)}, ("observed",), "nothing observed"),
         ("loss_and_grads", "observed", {"observed": np.ones((T, B, 1))}, ("observed",), "observed 3-D"),
-        ("output_error", "observed", {"observed": np.ones(B + 1)}, ("observed",), "observed of the wrong B"),
     ]
     return cases
 
@@ -230,13 +221,6 @@ def tt(a):
 
 
 TORCH_CASES = [
-    ("hidden_prior", dict(h_post_prev=tt(arr(B, S + 1)), c_prev=tt(arr(B, C)), params=TPARAMS, tau=2.0), "h_post_prev"),
-    ("hidden_prior", dict(h_post_prev=tt(arr(B, S)), c_prev=tt(arr(B, C)), params=TPARAMS, tau=0.5), "tau"),
-    ("hidden_prior", dict(h_post_prev=tt(arr(B, S)), c_prev=tt(arr(B, C)), params=PARAMS, tau=2.0), "params"),
-    ("prediction", dict(h_prior=torch.full((B, S), float("nan"), dtype=torch.float64), params=TPARAMS), "h_prior"),
-    ("output_error", dict(x_pred=tt(arr(B, O)), x=tt(arr(B, O)).to(torch.complex128)), "x"),
-    ("responsibilities", dict(c=tt(arr(B, C)), mus=tt(arr(P, C)), sigma_c=0.0), "sigma_c"),
-    ("causes_noise", dict(c=[[1.0, 2.0]], error_h=tt(arr(B, S)), xi=tt(arr(B, C)), sigma_r=0.5), "c"),
     ("rollout", dict(params=TPARAMS, x=tt(arr(T, B, O)), c0=tt(arr(B, C)), h0=tt(arr(B, S)), tau=2.0,
                      alpha_c=0.1), "mus"),
     ("rollout", dict(params=TPARAMS, x=tt(arr(T, B, O)), c0=tt(arr(B, C)), h0=tt(arr(B, S)), tau=2.0,
@@ -272,11 +256,3 @@ def test_pc_torch_adam_bad_hyperparameters_name_the_argument(kwargs, name):
     with pytest.raises((ValueError, TypeError)) as info:
         pct.Adam(_W, **kwargs)
     assert names_argument(str(info.value), name), f"the message does not name {name!r}: {info.value}"
-
-
-def test_pc_torch_adam_bad_grads_name_the_argument():
-    opt = pct.Adam(_W)
-    for grads in ({"w": torch.full((2,), float("nan"), dtype=torch.float64)}, {"w": torch.zeros(3)}, {}):
-        with pytest.raises((ValueError, TypeError)) as info:
-            opt.step(grads)
-        assert names_argument(str(info.value), "grads"), str(info.value)

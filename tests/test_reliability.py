@@ -108,38 +108,52 @@ def test_retrieval_overflow_on_tiny_sigma_c_names_sigma_c(model, log_sigma):
 @given(st.floats(-330, 308))
 def test_prior_is_finite_for_every_sigma_c_in_its_range(log_sigma):
     """In [1e-100, 1e100], where sigma_c**2 is a normal float, responsibilities are finite rows
-    summing to one and the prior's gradient and log-density are finite; outside it sigma_c is
-    refused by name (never NaN, never OverflowError)."""
+    summing to one and the prior's gradient and log-density are finite; outside it the door of
+    ``rollout`` refuses sigma_c by name (never NaN, never OverflowError)."""
     rng = np.random.default_rng(0)
     c, mus, sigma_c = rng.standard_normal((4, 2)), rng.standard_normal((3, 2)), 10.0 ** log_sigma
-    functions = (pcn.responsibilities, pcn.prior_gradient, pcn.log_prior)
+    params = pcn.init_params(2, 3, 2, rng)
     if not 1e-100 <= sigma_c <= 1e100:
-        for f in functions:
-            with pytest.raises(ValueError, match="sigma_c"):
-                f(c, mus, sigma_c=sigma_c)
+        with pytest.raises(ValueError, match="sigma_c"):
+            pcn.rollout(params, np.zeros((2, 4, 2)), c, np.zeros(3), tau=2.0, alpha_c=0.1,
+                        sigma_c=sigma_c, mus=mus)
         return
     r = pcn.responsibilities(c, mus, sigma_c=sigma_c)
     assert np.isfinite(r).all() and np.allclose(r.sum(axis=1), 1.0)
-    for f in functions[1:]:
+    for f in (pcn.prior_gradient, pcn.log_prior):
         assert np.isfinite(f(c, mus, sigma_c=sigma_c)).all()
 
 
-def test_prior_overflow_from_huge_causes_is_an_error_naming_c():
+def test_prior_overflow_from_huge_causes_is_an_error_naming_the_equation_and_c0():
+    """Causes of 1e300 overflow the prior's squared distances at t = 0: the rollout stops on
+    that line (``prior_logits``) and its door names the time step and ``c0``."""
+    rng = np.random.default_rng(0)
+    params = pcn.init_params(2, 3, 2, rng)
     with pytest.raises(NumericalError) as info:
-        pcn.responsibilities(np.full((2, 2), 1e300), np.zeros((3, 2)), sigma_c=0.1)
-    assert info.value.function == "responsibilities" and "c" in info.value.culprits, str(info.value)
+        pcn.rollout(params, np.zeros((3, 2, 2)), np.full((2, 2), 1e300), np.zeros(3), tau=2.0,
+                    alpha_c=0.1, sigma_c=0.1, mus=np.zeros((3, 2)))
+    exc = info.value
+    assert (exc.function, exc.quantity, exc.step) == ("rollout", "prior_logits", 0), str(exc)
+    assert "c0" in exc.culprits, str(exc)
+    assert isinstance(exc.__cause__, FloatingPointError)       # NumPy's own error, on the equation's line
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
-def test_rollout_overflow_is_an_error_naming_the_time_step_and_x(backend):
-    module = pcn if backend == "numpy" else pytest.importorskip("pc_torch")
+def test_the_equations_called_directly_behave_as_numpy_does():
+    """No check inside the model: an equation called with huge values gives NumPy's warning and
+    inf, as NumPy itself would (the entry points are where the checks live)."""
+    with np.errstate(over="warn", invalid="warn"):
+        with pytest.warns(RuntimeWarning):
+            r = pcn.prior_logits(np.full((2, 2), 1e300), np.zeros((3, 2)), sigma_c=0.1)
+    assert not np.isfinite(r).all()
+
+
+def test_rollout_overflow_is_an_error_naming_the_time_step_and_x():
+    """(pc_torch's rollout, as torch does, returns inf instead: its train and retrieve check.)"""
     rng = np.random.default_rng(0)
     params = pcn.init_params(2, 4, 2, rng)
-    if backend == "torch":
-        params = module.params.from_numpy(params)
     x = np.full((5, 3, 2), 1e300)
     with pytest.raises(NumericalError) as info:
-        module.rollout(params, x, np.zeros((3, 2)), np.zeros((3, 4)), tau=2.0, alpha_x=0.1,
+        pcn.rollout(params, x, np.zeros((3, 2)), np.zeros((3, 4)), tau=2.0, alpha_x=0.1,
                        alpha_h=0.1, alpha_c=0.1, sigma_r=0.5, mus=np.zeros((3, 2)),
                        xi=rng.standard_normal((5, 3, 2)))
     message = str(info.value)
@@ -154,7 +168,7 @@ def test_generation_overflow_names_params():
                         w_r=zeros((4, 4)), b_r=zeros(4))
     with pytest.raises(NumericalError) as info:
         pcn.generate(params, np.zeros(2), np.full(4, 5.0), tau=2.0, steps=3)
-    assert info.value.step == 0 and info.value.quantity == "error"
+    assert info.value.step == 0 and info.value.quantity == "prediction"
     assert "params" in info.value.culprits, str(info.value)
 
 
@@ -259,10 +273,11 @@ def test_memory_budget_refuses_before_allocating(model, call, names):
 
 
 def test_memory_budget_can_be_lowered(monkeypatch):
-    monkeypatch.setenv("PC_NUMPY_MEMORY_BUDGET", str(2 ** 20))
+    """(A call of at most 16 MiB, ``ALWAYS_FITS``, is never refused.)"""
+    monkeypatch.setenv("PC_NUMPY_MEMORY_BUDGET", str(2 ** 24))
     with pytest.raises(TooLarge, match="states_dim"):
-        pcn.init_params(2, 1000, 2, np.random.default_rng(0))
-    pcn.init_params(2, 100, 2, np.random.default_rng(0))
+        pcn.init_params(2, 2000, 2, np.random.default_rng(0))            # 32 MB
+    pcn.init_params(2, 1000, 2, np.random.default_rng(0))                # 8 MB
 
 
 @pytest.mark.parametrize("argv, word", [

@@ -211,17 +211,26 @@ def _describe_shape(shape: Sequence[Dim]) -> str:
 
 def check_shape(name: str, got: tuple, shape: Sequence[Dim], dims: Optional[dict]) -> None:
     """Check the shape ``got`` of argument ``name`` against ``shape`` (ints exact, ``None`` any,
-    symbols recorded in ``dims`` the first time and required to agree afterwards)."""
+    symbols recorded in ``dims`` the first time and required to agree afterwards).  ``dims``
+    also keeps, under ``"_seen"``, the arguments checked so far, to name the one a size came from."""
     if len(got) != len(shape):
         raise ValueError(f"{name} must have shape {_describe_shape(shape)} ({len(shape)}-D), "
                          f"got shape {got}")
     for want, size in zip(shape, got):
-        if want is not None and want != size and (type(want) is not str or dims is None
-                                                  or dims.setdefault(want, size) != size):
-            if type(want) is str and dims is None:
-                continue
-            agree = f" with {want} = {dims[want]} (from an earlier argument)" if type(want) is str else ""
-            raise ValueError(f"{name} must have shape {_describe_shape(shape)}{agree}, got shape {got}")
+        if want is not None and want != size and (type(want) is not str or dims is not None
+                                                  and dims.setdefault(want, size) != size):
+            raise ValueError(f"{name} must have shape {_describe_shape(shape)}"
+                             f"{_agreement(want, dims)}, got shape {got}")
+    if dims is not None:
+        dims.setdefault("_seen", []).append((name, shape))
+
+
+def _agreement(symbol, dims) -> str:
+    """`` with B = 4 (from x)``: the size a symbol took and the argument it came from."""
+    if type(symbol) is not str:
+        return ""
+    source = next((n for n, pattern in dims.get("_seen", ()) if symbol in pattern), "an earlier argument")
+    return f" with {symbol} = {dims[symbol]} (from {source})"
 
 
 FLOATS = (np.dtype(np.float64), np.dtype(np.float32))   # kept as they are: the dtype follows the data
@@ -246,9 +255,8 @@ def as_float_array(name: str, value, shape: Optional[Sequence[Dim]] = None,
         check_shape(name, arr.shape, shape, dims)
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    # a sum is finite only if every term is (NaN and inf propagate); an infinite sum of finite
-    # terms (an overflow of the sum itself) is looked at term by term
-    if finite and not np.isfinite(np.add.reduce(arr, axis=None)) and not np.isfinite(arr).all():
+    # np.isfinite(arr).all(), as one ufunc call (``ndarray.all`` runs Python code of NumPy's)
+    if finite and not np.logical_and.reduce(np.isfinite(arr), axis=None):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
 

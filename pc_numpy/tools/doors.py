@@ -144,7 +144,8 @@ def loss_and_grads_args(params, x, c0, h0, kind: type, *, tau, observed) -> tupl
     dims: dict = {}
     params = check_params(params, kind, dims)
     x = as_float_array("x", x, ("T", "B", "O"), dims)
-    c0_vector, h0_vector = np.ndim(c0) == 1, np.ndim(h0) == 1
+    c0, h0 = as_float_array("c0", c0), as_float_array("h0", h0)
+    c0_vector, h0_vector = c0.ndim == 1, h0.ndim == 1
     c0, h0 = initial_state(c0, h0, dims)
     as_scalar("tau", tau, low=1)
     observed = observed_mask(observed, dims, x.dtype)

@@ -1,7 +1,8 @@
 """Issue 19, reliability: one test group per failure class, each against the one mechanism that
 fixes the class (not against single cases).
 
-1. Overflow    ``check_result``/``NumericalError`` (``_checks``), ``check_trial`` (retrieval),
+1. Overflow    ``np.errstate`` at the doors, ``NumericalError`` (``checks.overflow_error``),
+               ``trial_error`` (retrieval),
                the prior computed without ``sigma_c**2``; the command line: exit 1 naming the file
 2. Sizes       ``as_scalar`` (any Python int, bounded), ``check_memory``/``TooLarge``
 3. Divergence  ``check_update`` after every training update (both backends)
@@ -37,7 +38,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pc_numpy as pcn
-from pc_numpy.tools.checks import MAX_INT, NumericalError, TooLarge, as_scalar, check_result
+from pc_numpy.tools.checks import MAX_INT, NumericalError, TooLarge, as_scalar
 from pc_numpy.data.loaders import load_trajectories, read_npz
 from pc_numpy.protocols.model import check_labels, check_model
 from pc_numpy.tools import files
@@ -170,17 +171,6 @@ def test_generation_overflow_names_params():
         pcn.generate(params, np.zeros(2), np.full(4, 5.0), tau=2.0, steps=3)
     assert info.value.step == 0 and info.value.quantity == "prediction"
     assert "params" in info.value.culprits, str(info.value)
-
-
-def test_check_result_names_function_quantity_and_first_bad_step():
-    a, b = np.zeros((6, 2)), np.zeros((6, 3))
-    a[4, 1], b[5, 0] = np.inf, np.nan
-    with pytest.raises(NumericalError) as info:
-        check_result("f", dict(ok=np.zeros(3), later=b, h=a), ["x (huge)"])
-    exc = info.value                                          # the earliest step of all, named
-    assert (exc.function, exc.quantity, exc.step, exc.culprits) == ("f", "h", 4, ("x",))
-    assert "time step 4" in str(exc) and "x (huge)" in str(exc)
-    check_result("f", dict(fine=np.ones((2, 2))), ["x"])           # finite: no error
 
 
 def test_cli_retrieve_with_a_diverged_checkpoint_is_a_data_error_naming_the_file(model, tmp_path, capsys):

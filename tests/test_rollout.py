@@ -227,3 +227,23 @@ def test_rollout_with_nothing_observed_is_generation(k):
                      getattr(gen, field), 1e-12, scale=scales.get(field, 0.0))
     assert not np.any(got.error) and not np.any(got.error_h), "an error with nothing observed"
     assert np.array_equal(got.c, np.broadcast_to(k.c0, got.c.shape)), "c moved with nothing observed"
+
+
+def test_float32_data_runs_in_float32_and_agrees_with_float64():
+    """The dtype follows the data (the door keeps float32 arrays as they are): every field of a
+    float32 rollout is float32, and equals the float64 rollout to float32 precision.  Tolerance:
+    60 steps of O(1) values, each step a few float32 roundings (eps 6e-8) that the leaky
+    integration (1) carries forward: 1e-4 absolute is a few hundred ulps of the largest value."""
+    rng = np.random.default_rng(0)
+    params = pcn.init_params(2, 16, 2, rng)
+    x = pcn.letters()[0][:4].transpose(1, 0, 2)                                           # (T, B, O)
+    c0, h0, mus = rng.standard_normal((4, 2)), rng.standard_normal(16), rng.standard_normal((5, 2))
+    xi = rng.standard_normal((x.shape[0], 4, 2))
+    kw = dict(tau=10.0, alpha_x=0.1, alpha_h=0.02, alpha_c=0.01, sigma_r=0.5, sigma_c=0.5)
+    f32 = lambda a: np.asarray(a, dtype=np.float32)                                       # noqa: E731
+    wide = pcn.rollout(params, x, c0, h0, mus=mus, xi=xi, **kw)
+    narrow = pcn.rollout(pcn.Params(*map(f32, params)), f32(x), f32(c0), f32(h0), mus=f32(mus),
+                         xi=f32(xi), **kw)
+    for name, w, n in zip(wide._fields, wide, narrow):
+        assert n.dtype == np.float32, f"trace.{name} is {n.dtype}"
+        np.testing.assert_allclose(n, w, rtol=0, atol=1e-4, err_msg=f"trace.{name}")

@@ -3,9 +3,11 @@
 The model's functions (``pc_numpy.generative``, ``inference``, ``prior``, ``rollout``, ``bptt``,
 ``adam``, ``hcm``, ``local``) are their formulas: they check nothing.  The entry points
 (``init_params``, ``rollout``, ``generate``, ``loss_and_grads``, ``train``, ``retrieve``, ...)
-call one check of ``pc_numpy.tools.doors`` at their top, built from the checks here.  Each check names the argument it looks at and says what was expected, so that a wrong call
+make one call to a check of ``pc_numpy.tools.doors`` at their top, built from the checks here.
+Each check names the argument it looks at and says what was expected, so that a wrong call
 teaches rather than confuses: ``ValueError`` for a wrong value or shape, ``TypeError`` for a
-wrong type.  The checks run once per public call, never inside a time loop.
+wrong type.  The common case (float arrays, plain numbers) takes a short path, so that a
+student stepping through an entry point reaches the equations in a few steps.
 
 Three more mechanisms live here, each the one place for its kind of failure:
 
@@ -15,16 +17,17 @@ Three more mechanisms live here, each the one place for its kind of failure:
 - ``check_memory``: a call that would allocate more than ``memory_budget()`` bytes is refused
   before it allocates anything, with a ``TooLarge`` (a ``ValueError``) naming the arguments
   that set the size and the estimate.
-- ``check_result``: a public computation whose result holds NaN or inf (an overflow) raises
-  ``NumericalError`` (a ``ValueError`` and a ``FloatingPointError``) naming the function, the
-  quantity, the first time step (or trial) where it happened and the likely culprit arguments.
+- ``overflow_error``: the entry points run the model under ``np.errstate(over="raise",
+  invalid="raise")``; the ``FloatingPointError`` NumPy raises on the line of the equation becomes
+  a ``NumericalError`` (a ``ValueError`` and a ``FloatingPointError``) naming the entry point,
+  the equation, the time step (or trial) and the likely culprit arguments, worked out only then.
 """
 from __future__ import annotations
 
 import numbers
 import os
 import sys
-from typing import Iterable, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -95,17 +98,6 @@ def trace_bytes(T: int, B: int, O: int, S: int, C: int) -> int:
     return 8 * T * B * (3 * O + 4 * S + 3 * C)
 
 
-def first_bad_step(array: np.ndarray, axis: int = 0) -> Optional[int]:
-    """The first index along ``axis`` where ``array`` holds NaN or inf (None if all finite)."""
-    bad = ~np.isfinite(array)
-    if not bad.any():
-        return None
-    if array.ndim == 0:
-        return 0
-    other = tuple(i for i in range(array.ndim) if i != axis)
-    return int(np.argmax(bad.any(axis=other) if other else bad))
-
-
 def likely_culprits(**arguments) -> list:
     """The arguments most likely to blame for an overflow, as text with their values (only
     called once one happened): arrays far from unit order (largest magnitude > 1e3; a tuple such
@@ -168,39 +160,6 @@ def overflow_error(function: str, exc: FloatingPointError, *, step: Optional[int
                           f"the arguments are finite{blame}", function=function, quantity=equation,
                           step=step, culprits=[c.split(" ")[0].split("=")[0] for c in culprits])
 
-
-def _all_finite(array: np.ndarray) -> bool:
-    """``np.isfinite(array).all()``, fast when true: a sum is finite only if every term is
-    (NaN and inf propagate); an infinite sum of finite terms is then checked term by term."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.sum(array)):
-            return True
-    return bool(np.isfinite(array).all())
-
-
-def check_result(function: str, results: dict, culprits: Iterable[str], *, axis: int = 0,
-                 step_name: str = "time step") -> None:
-    """Raise ``NumericalError`` if any of ``results`` (quantity name -> array) holds NaN or inf.
-
-    The message names ``function``, the first quantity found bad, the first index along ``axis``
-    where it went bad (``step_name``: "time step", "trial" ...) and the ``culprits``, the
-    arguments most likely too large or too small (as text, e.g. ``"x (max |x| = 1e+300)"``)."""
-    culprits = list(culprits)
-    bad = []                                             # (first bad index, quantity)
-    for quantity, array in results.items():
-        array = np.asarray(array)
-        if array.dtype.kind != "f" or _all_finite(array):
-            continue
-        bad.append((first_bad_step(array, axis) if array.ndim > axis else None, quantity))
-    if not bad:
-        return
-    step, quantity = min(bad, key=lambda b: (b[0] is None, b[0] or 0))   # the earliest one
-    where = f" at {step_name} {step}" if step is not None else ""
-    blame = f"; the likely culprit: {', '.join(culprits)}" if culprits else ""
-    raise NumericalError(f"{function}: {quantity} overflowed to NaN or inf{where} although "
-                         f"the arguments are finite{blame}",
-                         function=function, quantity=quantity, step=step,
-                         culprits=[c.split(" ")[0].split("=")[0] for c in culprits])
 
 Dim = Union[int, str, None]   # an exact size, a symbol to agree across arguments, or any size
 
@@ -366,8 +325,3 @@ def check_rng(name: str, rng) -> np.random.Generator:
         raise TypeError(f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
                         f"got {type(rng).__name__}")
     return rng
-
-
-def shape_of(dims: dict, *symbols: str) -> Tuple[int, ...]:
-    """The sizes recorded in ``dims`` for ``symbols``."""
-    return tuple(dims[s] for s in symbols)

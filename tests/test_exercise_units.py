@@ -72,7 +72,7 @@ def test_responsibilities_far_from_every_mean(d, seed, distance):
     logits = pct.prior_logits(tt(c), tt(mus), sigma_c=sigma_c).numpy()          # (B, P)
     order = np.sort(logits, axis=1)
     assume(d.P == 1 or np.all(order[:, -1] - order[:, -2] > 40.0))
-    got = pcn.responsibilities(c, mus, sigma_c=sigma_c)
+    got = pcn.responsibilities(c=c, mus=mus, sigma_c=sigma_c)
     assert np.all(np.isfinite(got)), ("r (exercise eq8-softmax, equation (8)) is not finite far from every "
                                       "mean: subtract the row maximum of the logits before exp")
     want = pct.responsibilities(tt(c), tt(mus), sigma_c=sigma_c)

@@ -162,7 +162,7 @@ def test_prior_far_from_every_mean_is_finite_and_picks_the_nearest(d, seed, dist
     assume(d.P == 1 or np.all(order[:, -1] - order[:, -2] > 40.0))
     nearest = np.argmin(sq, axis=1)
 
-    r = pcn.responsibilities(c, mus, sigma_c=sigma_c)
+    r = pcn.responsibilities(c=c, mus=mus, sigma_c=sigma_c)
     g = pcn.prior_gradient(c, mus, sigma_c=sigma_c)
     assert np.all(np.isfinite(r)) and np.all(np.isfinite(g)), "r or g not finite far from the means"
     np.testing.assert_allclose(r.sum(axis=1), 1.0, rtol=0, atol=1e-14)

@@ -119,7 +119,7 @@ def test_prior_is_finite_for_every_sigma_c_in_its_range(log_sigma):
             pcn.rollout(params, np.zeros((2, 4, 2)), c, np.zeros(3), tau=2.0, alpha_c=0.1,
                         sigma_c=sigma_c, mus=mus)
         return
-    r = pcn.responsibilities(c, mus, sigma_c=sigma_c)
+    r = pcn.responsibilities(c=c, mus=mus, sigma_c=sigma_c)
     assert np.isfinite(r).all() and np.allclose(r.sum(axis=1), 1.0)
     for f in (pcn.prior_gradient, pcn.log_prior):
         assert np.isfinite(f(c, mus, sigma_c=sigma_c)).all()

@@ -5,8 +5,9 @@
 loop, then (2)-(3) on all T steps at once (one (T*B, S) @ (S, O) product), since nothing they
 compute feeds back.  This script times one training iteration (``loss_and_grads`` + one Adam
 step, T = 60, B = 20, S = 50, as ``train`` runs it) both ways in one process, rounds interleaved,
-one BLAS thread: the library as it is, and the same library with its forward pass swapped for
-the batched one (the same equation functions, called on a (T, B, S) stack).
+one BLAS thread, in CPU time (``time.process_time``: less disturbed by other jobs than wall-clock
+time): the library as it is, and the same library with its forward pass swapped for the batched
+one (the same equation functions, called on a (T, B, S) stack).
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/one_loop.py [--rounds 9]
 """
@@ -72,10 +73,10 @@ def main(argv=None):
         for label, forward in (("one loop", one_loop), ("batched (2)-(3)", batched_generation)):
             BPTT.rollout = forward
             iteration()
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             for _ in range(args.calls):
                 iteration()
-            times[label].append((time.perf_counter() - t0) / args.calls * 1e3)
+            times[label].append((time.process_time() - t0) / args.calls * 1e3)
     BPTT.rollout = one_loop
     a, b = statistics.median(times["one loop"]), statistics.median(times["batched (2)-(3)"])
     print(f"training iteration, one loop        {a:6.2f} ms")

@@ -107,19 +107,22 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
     params, x, c0, h0, rates, mus, xi, observed = doors.rollout_args(
         params, x, c0, h0, Params, tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
         sigma_r=sigma_r, sigma_c=sigma_c, mus=mus, rng=rng, xi=xi, observed=observed)
-    steps = []
+    T = x.shape[0]
     h_post, c = h0, c0
     try:
         with np.errstate(over="raise", invalid="raise"):
-            for t in range(x.shape[0]):
+            for t in range(T):
                 now = step(x[t], h_post, c, params, **rates, mus=mus, xi_t=None if xi is None else xi[t],
                            observed_t=None if observed is None else observed[t])
-                steps.append(now)
+                if t == 0:      # the trace, filled step by step (each step's arrays freed at once)
+                    trace = Trace(*(np.empty((T,) + v.shape, v.dtype) for v in now))      # (T, B, .)
+                for record, value in zip(trace, now):
+                    record[t] = value
                 h_post, c = now.h_post, now.c
     except FloatingPointError as exc:
         raise overflow_error("rollout", exc, step=t, x=x, params=params, c0=c0, h0=h0, mus=mus,
                              **rates) from exc
-    return Trace(*map(np.array, zip(*steps)))                   # each field stacked: (T, B, .)
+    return trace
 
 
 def generate(params: Params, c0: np.ndarray, h0: np.ndarray, *, tau: float, steps: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import sys
+from collections.abc import Mapping
 from typing import Optional, Sequence
 
 import numpy as np
@@ -187,7 +188,6 @@ def loss_and_grads_args(params, x, c0, h0, kind: type, *, tau, observed) -> tupl
 def adam_args(values, **settings) -> dict:
     """``pc_torch.Adam``'s arguments: a non-empty dict of name -> finite tensor, the settings
     by ``pc_numpy``'s ``adam_settings``.  Returns ``(values, (lr, betas, eps, weight_decay))``."""
-    from collections.abc import Mapping      # already loaded by Python itself: imports nothing
     if not isinstance(values, Mapping) or not values:
         raise TypeError("values must be a non-empty dict of name -> tensor")
     checked = adam_settings(**settings)

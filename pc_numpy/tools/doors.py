@@ -15,6 +15,7 @@ equation, and the entry point turns that into ``NumericalError`` (``checks.overf
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Optional
 
 import numpy as np
@@ -177,7 +178,6 @@ def adam_args(values, **settings) -> dict:
     """``Adam(values, lr=, betas=, eps=, weight_decay=)``: ``values`` a non-empty dict of name ->
     finite array, the settings by ``adam_settings``.  Returns ``(values, settings)``: the values
     as float arrays, the settings as ``adam_settings`` returns them."""
-    from collections.abc import Mapping      # already loaded by Python itself: imports nothing
     if not isinstance(values, Mapping) or not values:
         raise TypeError("values must be a non-empty dict of name -> numpy array")
     checked = adam_settings(**settings)

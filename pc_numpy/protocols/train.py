@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -104,6 +105,38 @@ def check_run_args(*, learn_h0, checkpoint_path, checkpoint_every):
     return bool(learn_h0), checkpoint_path, every
 
 
+class TrainArgs(NamedTuple):
+    """``train``'s arguments, checked (``train_args``)."""
+    data: np.ndarray          # (N, T, O) float64
+    labels: tuple             # N strings
+    hp: dict                  # states_dim, causes_dim, tau, iterations, lr, weight_decay, seed
+    learn_h0: bool
+    checkpoint_path: object   # None or a writable file path
+    checkpoint_every: int
+    kind: str                 # "hc-a" or "hc-m"
+    factor_dim: Optional[int]
+
+
+def train_args(data, labels, *, states_dim, causes_dim, tau, iterations, lr, weight_decay, seed,
+               learn_h0, checkpoint_path, checkpoint_every, keep="last", kind="hc-a",
+               factor_dim=None) -> TrainArgs:
+    """The door of ``train`` (both backends): every argument checked once, before the first
+    iteration (a bad checkpoint path fails at once, a run too large for memory before it starts)."""
+    if keep not in ("last", "best"):
+        raise ValueError(f"keep must be 'last' or 'best', got {keep!r}")
+    check_kind(kind)
+    if factor_dim is not None:
+        factor_dim = as_scalar("factor_dim", factor_dim, low=1, integer=True)
+    data = check_data(data)
+    labels = check_labels(labels, data.shape[0])
+    hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
+                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed,
+                             data_shape=data.shape)
+    learn_h0, checkpoint_path, checkpoint_every = check_run_args(
+        learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
+    return TrainArgs(data, labels, hp, learn_h0, checkpoint_path, checkpoint_every, kind, factor_dim)
+
+
 def diverged(iteration: int, what: str, lr: float) -> TrainingDiverged:
     """The error for a NaN/inf at ``iteration``: before any update the data is to blame, after
     some updates most often the learning rate."""
@@ -168,19 +201,12 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     becomes NaN or inf, or, checked after every update (``check_update``), a value or Adam's
     state; ``TooLarge`` before the first iteration if the run would not fit in memory.
     """
-    if keep not in ("last", "best"):
-        raise ValueError(f"keep must be 'last' or 'best', got {keep!r}")
-    fam = family(check_kind(kind))
-    if factor_dim is not None:
-        factor_dim = as_scalar("factor_dim", factor_dim, low=1, integer=True)
-    data = check_data(data)
+    data, labels, hp, learn_h0, checkpoint_path, checkpoint_every, kind, factor_dim = train_args(
+        data, labels, states_dim=states_dim, causes_dim=causes_dim, tau=tau, iterations=iterations,
+        lr=lr, weight_decay=weight_decay, seed=seed, learn_h0=learn_h0, checkpoint_path=checkpoint_path,
+        checkpoint_every=checkpoint_every, keep=keep, kind=kind, factor_dim=factor_dim)   # the door
+    fam = family(kind)
     N, T, O = data.shape
-    labels = check_labels(labels, N)
-    hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
-                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed,
-                             data_shape=data.shape)
-    learn_h0, checkpoint_path, checkpoint_every = check_run_args(
-        learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
     x = np.ascontiguousarray(data.transpose(1, 0, 2))                                     # (T, N, O)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
                            rng=np.random.default_rng(hp["seed"]), kind=kind, factor_dim=factor_dim)

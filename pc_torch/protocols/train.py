@@ -14,9 +14,9 @@ import torch
 from pc_numpy.params import Params as NumpyParams
 from pc_numpy.tools.progress import Progress
 from pc_numpy.tools.checks import NumericalError
-from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_data,
-                                      check_labels, check_run_args, check_training_args, check_update,
-                                      diverged, finish_training, fingerprint, initial_values)
+from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_finite, check_update,
+                                      diverged, finish_training, fingerprint, initial_values,
+                                      train_args)
 from ..adam import Adam
 from ..bptt import loss
 from ..params import Params
@@ -32,14 +32,11 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
     ``data (N, T, O)``; see ``pc_numpy.protocols.train.train`` for every argument.  ``dtype`` and
     ``device`` choose where the tensors live (float64 on the CPU by default).
     """
-    data = check_data(data)
+    data, labels, hp, learn_h0, checkpoint_path, checkpoint_every, _, _ = train_args(
+        data, labels, states_dim=states_dim, causes_dim=causes_dim, tau=tau, iterations=iterations,
+        lr=lr, weight_decay=weight_decay, seed=seed, learn_h0=learn_h0, checkpoint_path=checkpoint_path,
+        checkpoint_every=checkpoint_every)                                                 # the door
     N, T, O = data.shape
-    labels = check_labels(labels, N)
-    hp = check_training_args(states_dim=states_dim, causes_dim=causes_dim, tau=tau,
-                             iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed,
-                             data_shape=data.shape)
-    learn_h0, checkpoint_path, checkpoint_every = check_run_args(
-        learn_h0=learn_h0, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
                            rng=np.random.default_rng(hp["seed"]))
     as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731

@@ -8,7 +8,7 @@ fixes the class (not against single cases).
 4. Buffers     gone: ``rollout`` has no ``out``, there is no ``Workspace``
 5. Outputs     ``tools.files``: ``check_writable``, ``atomic_write``, a run's temporary folder,
                writes failing midway (EFBIG, ENOSPC), the --out lock
-6. Files       ``read_npz`` (members, CRCs, headers), the stand-in unpickler, masked arrays
+6. Files       ``read_npz`` (members, CRCs, headers), the restricted unpickler, masked arrays
 7. Labels      ``check_unique_labels``: duplicates refused wherever labels enter
 
 Every case expects an error that names the argument or the file, raised before any long work;

@@ -450,6 +450,29 @@ def test_a_missing_database_driver_is_named_before_any_work(url, package, tmp_pa
     assert not (tmp_path / "t").exists()
 
 
+@needs_optuna
+def test_tune_json_failing_on_a_full_disk_is_exit_1_naming_it_and_keeps_the_old_one(tmp_path, capsys,
+                                                                                   monkeypatch):
+    import errno
+    from pc_numpy.tools import cli_args, files
+    out = tmp_path / "t"
+    code, _, err = run_main(["tune", "--n-trials", "1", *TINY, "--out", out], capsys)
+    assert code == 0, err[-2000:]
+    before = (out / "tune.json").read_bytes()
+
+    def full_disk(path, write):
+        def half(f):
+            f.write(b'{"half": ')
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return files.atomic_write(path, half)
+    monkeypatch.setattr(cli_args, "atomic_write", full_disk)
+    code, _, err = run_main(["tune", "--n-trials", "1", *TINY, "--out", out], capsys)
+    assert code == 1 and "Traceback" not in err, err[-2000:]
+    assert "tune.json" in err and "No space left on device" in err and "unchanged" in err, err
+    assert (out / "tune.json").read_bytes() == before
+    assert not [f for f in os.listdir(out) if f.endswith(".tmp")]
+
+
 # --- bad arguments ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv, words", [

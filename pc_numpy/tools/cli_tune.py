@@ -90,16 +90,17 @@ def add_parser(sub) -> None:
 
 
 def _check_out(out: Path) -> None:
-    """``out`` is (or can be made) a folder this process can write in; UsageError otherwise."""
+    """``out`` is (or can be made) a folder where every output of ``tune`` can be written;
+    UsageError otherwise."""
+    from .files import check_writable
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a folder")
     try:
+        for name in ("tune.json", "tune_history.png", "tune_importances.png", "models/seed0.npz"):
+            check_writable(out / name, "--out")
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".tune-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UsageError(f"--out {str(out)!r} is not writable: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _storage_url(args, out: Path) -> str:

@@ -26,6 +26,13 @@ class WriteFailed(OSError):
     """A file could not be written (a full disk, a file-size limit, an I/O error); the file at
     its path, if there was one, is unchanged.  ``filename`` is the path, ``errno`` the cause."""
 
+    def __init__(self, message: str, errno: int = None, filename: str = None):
+        super().__init__(message)
+        self.errno, self.filename = errno, filename
+
+    def __str__(self) -> str:
+        return self.args[0]
+
 
 def display(path) -> str:
     """``path`` as text that any stream can print: undecodable bytes become ``\\xNN``."""
@@ -133,8 +140,6 @@ def atomic_write(path, write) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp.name)
         if isinstance(exc, OSError) and not isinstance(exc, WriteFailed):
-            failed = WriteFailed(f"{display(path)!r} could not be written ({exc.strerror or exc}); "
-                                 f"the file there, if any, is unchanged")
-            failed.errno, failed.filename = exc.errno, os.fspath(path)
-            raise failed from None
+            raise WriteFailed(f"{display(path)!r} could not be written ({exc.strerror or exc}); the "
+                              f"file there, if any, is unchanged", exc.errno, os.fspath(path)) from None
         raise

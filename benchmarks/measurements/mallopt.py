@@ -1,8 +1,9 @@
 """What dropping ``mallopt`` (glibc's mmap and trim thresholds raised, issue 22) costs: a
 retrieval trial and a training iteration as ``retrieve`` and ``train`` run them, on the embedded
-letters at the experiment's size (S = 50, 20 letters x 4 restarts), in fresh processes with and
-without the thresholds raised, alternated round by round so that the machine's load falls on
-both alike.  Prints the median milliseconds per trial and per iteration and the ratio, and the
+letters at the experiment's size (S = 50, 20 letters x 4 restarts), in fresh processes with the
+thresholds raised by ``mallopt`` (what the programs did until issue 22), by glibc's environment
+variable ``GLIBC_TUNABLES`` (the same settings, read when a process starts) and without either
+("plain"), alternated round by round so that the machine's load falls on all alike.  Prints the median milliseconds per trial and per iteration and the ratio, and the
 page faults per trial and per iteration (``ru_minflt``: these do not depend on the load).
 
     python benchmarks/measurements/mallopt.py [--rounds 6]
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=536870912"
 
 CHILD = r"""
 import ctypes, json, resource, sys, time
@@ -46,18 +48,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
-    times = {"mallopt": [], "plain": []}
+    modes = ["mallopt", "tunables", "plain"]
+    times = {mode: [] for mode in modes}
     for r in range(args.rounds):
-        for mode in (("mallopt", "plain") if r % 2 == 0 else ("plain", "mallopt")):
+        for mode in modes[r % 3:] + modes[:r % 3]:
+            env = {"PYTHONPATH": str(ROOT)}
+            if mode == "tunables":
+                env["GLIBC_TUNABLES"] = TUNABLES
             out = subprocess.run([sys.executable, "-c", CHILD, mode], cwd=ROOT, check=True,
-                                 capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}).stdout
+                                 capture_output=True, text=True, env=env).stdout
             times[mode].append(json.loads(out))
             print(mode, times[mode][-1], flush=True)
     for what in ("trial_ms", "train_ms", "trial_faults", "train_faults"):
-        m = statistics.median(t[what] for t in times["mallopt"])
-        p = statistics.median(t[what] for t in times["plain"])
-        print(f"{what}: mallopt {m:.2f}, plain {p:.2f}, plain / mallopt {p / max(m, 1e-9):.3f} "
-              f"(median of {args.rounds} fresh processes each)")
+        m, t, p = (statistics.median(x[what] for x in times[mode]) for mode in modes)
+        print(f"{what}: mallopt {m:.2f}, tunables {t:.2f}, plain {p:.2f}; plain / mallopt "
+              f"{p / max(m, 1e-9):.3f}, tunables / mallopt {t / max(m, 1e-9):.3f} (medians of "
+              f"{args.rounds} fresh processes each)")
 
 
 if __name__ == "__main__":

@@ -339,8 +339,17 @@ def run_retrieve(args, model, data, labels, work: Path) -> dict:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if threading.current_thread() is threading.main_thread():  # SIGTERM unwinds like Ctrl-C: the
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)          # run's temporary files are removed
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if on_main_thread:              # SIGTERM unwinds like Ctrl-C: the run's temporary files go
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return _main(parser, args)
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(parser, args) -> int:
     try:
         if args.command == "study":
             from .cli_study import run_study_command

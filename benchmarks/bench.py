@@ -122,11 +122,9 @@ def block_seconds(fn, calls):
 
 
 def worker(backend, threads, conn):
-    """Runs in its own process: builds workloads and times blocks of calls on request.  Both
-    backends keep freed memory in the process (``keep_freed_memory``), as ``python -m pc_numpy``
-    does."""
-    from pc_numpy.tools.allocator import keep_freed_memory, one_blas_thread
-    keep_freed_memory()
+    """Runs in its own process: builds workloads and times blocks of calls on request.  NumPy's
+    BLAS runs on one thread (``one_blas_thread``), as ``python -m pc_numpy`` does."""
+    from pc_numpy.tools.blas import one_blas_thread
     one_blas_thread()
     if backend == "torch":
         import torch

@@ -7,8 +7,9 @@ fixes the class (not against single cases).
 2. Sizes       ``as_scalar`` (any Python int, bounded), ``check_memory``/``TooLarge``
 3. Divergence  ``check_update`` after every training update (both backends)
 4. Buffers     gone: ``rollout`` has no ``out``, there is no ``Workspace``
-5. Outputs     ``tools.files``: ``check_writable``, ``atomic_write``, temporaries, the --out lock
-6. Files       ``read_npz`` (members, CRCs, headers), the stand-in unpickler, masked arrays
+5. Outputs     ``tools.files``: ``check_writable``, ``atomic_write``, a run's temporary folder,
+               writes failing midway (EFBIG, ENOSPC), the --out lock
+6. Files       ``read_npz`` (members, CRCs, headers), the restricted unpickler, masked arrays
 7. Labels      ``check_unique_labels``: duplicates refused wherever labels enter
 
 Every case expects an error that names the argument or the file, raised before any long work;
@@ -75,7 +76,8 @@ def subprocess_env(**extra):
 
 
 def no_tmp_files(folder):
-    return [f for f in os.listdir(folder) if f.endswith(".tmp")]
+    """Temporary files (``atomic_write``'s ``.NAME.XXXX.tmp``) and folders (a run's ``.run-XXXX``)."""
+    return [f for f in os.listdir(folder) if f.endswith(".tmp") or f.startswith(".run-")]
 
 
 # ============================================================================ 1. overflow
@@ -381,21 +383,6 @@ def test_cli_checks_every_output_before_training(blocker, tmp_path, capsys):
     assert not (out / "model.npz").is_file(), "trained before checking the outputs"
 
 
-def test_stale_temporary_files_of_a_killed_process_are_removed(tmp_path, model):
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    stale = [tmp_path / f".model.npz.pcn{dead.pid}.abc123.tmp", tmp_path / f".confusion.png.pcn{dead.pid}.x1.tmp"]
-    for f in stale:
-        f.write_bytes(b"half")
-    kept = [tmp_path / f".model.npz.pcn{os.getpid()}.live.tmp",     # a live process's
-            tmp_path / f".backup.{dead.pid}.old.tmp"]                # not one of ours
-    for f in kept:
-        f.write_bytes(b"busy")
-    pcn.save_model(tmp_path / "model.npz", model)
-    assert not any(f.exists() for f in stale) and all(f.exists() for f in kept)
-    assert pcn.load_model(tmp_path / "model.npz").labels == model.labels
-
-
 def test_a_failed_write_leaves_no_temporary_file(tmp_path):
     def fail(f):
         f.write(b"half")
@@ -405,35 +392,97 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def _start_training(out, iterations=200000):
+def _start_training(out, iterations=200000, seed=0):
     return subprocess.Popen([sys.executable, "-m", "pc_numpy", "train", "--iterations", str(iterations),
-                             "--states", "3", "--quiet", "--out", str(out)],
+                             "--states", "3", "--seed", str(seed), "--quiet", "--out", str(out)],
                             env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_for(path, proc, seconds=60):
+def _wait_for(pattern, folder, proc, seconds=60):
     end = time.time() + seconds
-    while not path.exists():
+    while not list(folder.glob(pattern)):
         assert proc.poll() is None, proc.communicate()
-        assert time.time() < end, "the run never wrote its checkpoint"
+        assert time.time() < end, f"the run never wrote {pattern}"
         time.sleep(0.05)
 
 
+def _contents(folder):
+    """name -> bytes of the files in ``folder`` (not the temporary ones)."""
+    return {f.name: f.read_bytes() for f in folder.iterdir() if f.name not in no_tmp_files(folder)}
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_a_killed_run_leaves_no_temporary_files_after_the_next_run(sig, tmp_path, capsys):
+def test_a_killed_run_leaves_the_previous_outputs_whole(sig, tmp_path, capsys):
+    """A run stopped in the middle of training (its checkpoints being written every ~100 ms)
+    leaves the previous run's outputs byte for byte; SIGTERM removes its temporary folder and
+    exits 143, SIGKILL leaves it to the next run, which removes it."""
     out = tmp_path / "o"
-    proc = _start_training(out)
-    _wait_for(out / "model.npz", proc)
-    time.sleep(0.3)                               # it is now writing a checkpoint every ~100 ms
+    code, _, err = run_main(["train", "--iterations", "2", "--states", "3", "--quiet", "--out", out], capsys)
+    assert code == 0, err
+    before = _contents(out)
+    proc = _start_training(out, seed=1)
+    _wait_for(".run-*/model.npz", out, proc)
+    time.sleep(0.3)
     proc.send_signal(sig)
     proc.communicate(timeout=60)
+    assert _contents(out) == before, "the stopped run changed the previous outputs"
     if sig == signal.SIGTERM:
         assert proc.returncode == 128 + signal.SIGTERM
         assert no_tmp_files(out) == [], "SIGTERM left temporary files"
-    assert not (out / "summary.json").exists(), "a summary of another run sits beside the model"
     code, _, err = run_main(["train", "--iterations", "2", "--states", "3", "--quiet", "--out", out], capsys)
     assert code == 0, err
     assert no_tmp_files(out) == []
+
+
+def _limit_file_size(limit):
+    def preexec():
+        import resource
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)         # write(2) then fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return preexec
+
+
+def test_a_write_failing_midway_is_an_error_naming_the_file_and_loses_nothing(tmp_path, capsys):
+    """Under a file-size limit (EFBIG: the file would grow past it, as on a full disk) the run
+    ends with exit 1 naming the file it could not write, no traceback, and the previous
+    outputs (model, figures, summary.json) byte for byte as they were."""
+    out = tmp_path / "o"
+    code, _, err = run_main(["train", "--iterations", "2", "--states", "3", "--quiet", "--out", out], capsys)
+    assert code == 0, err
+    before = _contents(out)
+    limit = min(len(v) for k, v in before.items() if k.endswith(".png")) - 1   # every figure fails
+    p = subprocess.run([sys.executable, "-m", "pc_numpy", "train", "--iterations", "3", "--states",
+                        "3", "--seed", "1", "--quiet", "--out", str(out)], env=subprocess_env(),
+                       capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size(limit))
+    assert p.returncode == 1, (p.returncode, p.stderr[-2000:])
+    assert "Traceback" not in p.stdout + p.stderr, p.stderr
+    assert "File too large" in p.stderr and ".png" in p.stderr and str(out) in p.stderr, p.stderr
+    assert "previous outputs are as they were" in p.stderr, p.stderr
+    assert _contents(out) == before, "the failed run changed or removed the previous outputs"
+
+
+def test_summary_json_failing_on_a_full_disk_leaves_the_previous_run_whole(tmp_path, capsys,
+                                                                           monkeypatch):
+    """The last file of a run fails half-written (ENOSPC): exit 1 naming summary.json, and the
+    previous model, figures and summary.json are all still there, unchanged and matching."""
+    import errno
+    from pc_numpy.tools import cli_args
+    out = tmp_path / "o"
+    code, _, err = run_main(["train", "--iterations", "2", "--states", "3", "--quiet", "--out", out], capsys)
+    assert code == 0, err
+    before = _contents(out)
+
+    def full_disk(path, write):
+        def half(f):
+            f.write(b'{"half": ')
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return files.atomic_write(path, half if os.path.basename(path) == "summary.json" else write)
+    monkeypatch.setattr(cli_args, "atomic_write", full_disk)
+    code, _, err = run_main(["train", "--iterations", "3", "--states", "3", "--seed", "1", "--quiet",
+                             "--out", out], capsys)
+    assert code == 1, err
+    assert "summary.json" in err and "No space left on device" in err and "Traceback" not in err, err
+    assert _contents(out) == before
 
 
 def test_two_runs_sharing_out_leave_a_matching_summary_and_model(tmp_path):

@@ -6,6 +6,11 @@
 - a tiny search end to end on a real SQLite file, run twice (resumed: the trials add up, the
   model is reused, not retrained);
 - two processes started together on one journal-file study: the storage holds both's trials;
+- on a real PostgreSQL server (``PC_TEST_POSTGRES_URL``, started by ``.ci/run``): two worker
+  processes on one study (every trial finished once), a worker killed mid-trial (its trial failed
+  by the heartbeat, the study goes on), a study resumed from the database.  Without the variable
+  they skip, saying how to run them; in CI (``CI`` set) its absence is a failure;
+- a database URL whose driver is missing: exit 2 naming the package to install, before training;
 - bad arguments exit 2 with a message naming the argument, before any training.
 
 The searches are tiny (10 training iterations, 5 retrieval trials, S = 10): they test the
@@ -19,7 +24,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import types
+import uuid
 
 import numpy as np
 import pytest
@@ -296,6 +303,179 @@ def test_two_processes_share_one_study(scheme, tmp_path):
     assert len(finished) == 4, [t.state for t in study.trials]
     counts = [json.loads((tmp_path / n / "tune.json").read_text())["n_trials"] for n in ("a", "b")]
     assert min(counts) >= 2 and max(counts) == 4, counts   # the one that finished last saw all 4
+
+
+# --- on a real PostgreSQL server ------------------------------------------------------------------
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """``PC_TEST_POSTGRES_URL``, checked: the driver is there and the server answers.  Absent:
+    skip, saying how to run the tests (a failure in CI, where .ci/run starts the server); present
+    but unusable: an error, never a skip."""
+    url = os.environ.get("PC_TEST_POSTGRES_URL")
+    if not url:
+        why = ("PC_TEST_POSTGRES_URL is not set: no PostgreSQL server to run tune against "
+               "(`. .ci/postgres` starts one on loopback and sets it)")
+        if _in_ci():
+            pytest.fail(f"CI is set but {why}; .ci/run must start the server", pytrace=False)
+        pytest.skip(why)
+    tune.import_optuna()
+    tune.check_driver(url)                                      # ImportError naming the package
+    tune.open_storage(url, attempts=1)                         # the server answers
+    return url
+
+
+@pytest.fixture()
+def pg_study(postgres_url):
+    """A study name of its own in the database, deleted afterwards."""
+    import optuna
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    try:
+        optuna.delete_study(study_name=name, storage=postgres_url)
+    except KeyError:                                            # never created
+        pass
+
+
+PG_TINY = ["--trials", "3", "--restarts", "1", "--iterations", "5", "--seeds", "0", "--states", "6",
+           "--quiet"]
+
+
+def tune_worker(url, study, out, n_trials, *extra):
+    return subprocess.Popen([sys.executable, "-m", "pc_numpy", "tune", "--n-trials", str(n_trials),
+                             "--storage", url, "--study-name", study, "--out", str(out), *extra],
+                            cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def finish(proc, timeout=600):
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"a worker failed (exit {proc.returncode}):\n{out}\n{err}"
+    return out
+
+
+def trials_by_state(url, study):
+    import optuna
+    loaded = optuna.load_study(study_name=study, storage=tune.open_storage(url))
+    return {t.number: t.state.name for t in loaded.get_trials(deepcopy=False)}
+
+
+def test_postgres_two_workers_share_one_study(postgres_url, pg_study, tmp_path):
+    """Two processes started at once on a new study: 3 + 3 trials, each finished exactly once,
+    none lost or left running; each process's tune.json lists the trials it ran, disjoint."""
+    procs = [tune_worker(postgres_url, pg_study, tmp_path / name, 3, *PG_TINY) for name in "ab"]
+    for p in procs:
+        finish(p)
+    states = trials_by_state(postgres_url, pg_study)
+    assert sorted(states) == list(range(6)), states
+    assert all(s in ("COMPLETE", "PRUNED") for s in states.values()), states
+    ran = [json.loads((tmp_path / name / "tune.json").read_text())["trials_this_process"]
+           for name in "ab"]
+    assert sorted(ran[0] + ran[1]) == list(range(6)) and len(ran[0]) == len(ran[1]) == 3, ran
+    summary = json.loads((tmp_path / "a" / "tune.json").read_text())
+    assert "pc:***@" in summary["storage"] and ":pc@" not in summary["storage"], summary["storage"]
+
+
+def test_postgres_a_killed_worker_s_trial_is_failed_and_the_study_goes_on(postgres_url, pg_study,
+                                                                         tmp_path):
+    """A worker killed (SIGKILL) in the middle of a trial leaves it RUNNING; the next worker,
+    once the trial has been silent for 3 x --heartbeat seconds, marks it FAIL and runs its own.
+    The kill comes once the same trial has been running for 2 heartbeats (Optuna records the
+    first heartbeat just after it creates the trial, and a trial without one is never failed)."""
+    beat = 1
+    slow = [a if a != "3" else "1500" for a in PG_TINY] + ["--heartbeat", str(beat)]  # long trials
+    out = tmp_path / "w"
+    first = tune_worker(postgres_url, pg_study, out, 5, *slow)
+    deadline, running, since = time.time() + 300, None, None
+    try:
+        while True:
+            assert first.poll() is None, first.communicate()
+            assert time.time() < deadline, "the first worker never ran a trial for 2 heartbeats"
+            try:
+                states = trials_by_state(postgres_url, pg_study)
+            except KeyError:                                    # the study is not created yet
+                states = {}
+            now = [n for n, s in states.items() if s == "RUNNING"]
+            if now != [running]:
+                running, since = (now[0], time.time()) if now else (None, None)
+            elif time.time() - since > 2 * beat:
+                break
+            time.sleep(0.1)
+    finally:
+        first.kill()
+        first.communicate()
+    assert trials_by_state(postgres_url, pg_study)[running] == "RUNNING"
+    time.sleep(3 * beat + 1)                                    # past the grace period
+    finish(tune_worker(postgres_url, pg_study, out, 1, *slow))
+    states = trials_by_state(postgres_url, pg_study)
+    assert states[running] == "FAIL", states
+    assert "RUNNING" not in states.values(), states
+    assert list(states.values()).count("FAIL") == 1, states
+    assert max(states) > running and states[max(states)] in ("COMPLETE", "PRUNED"), states
+    summary = json.loads((out / "tune.json").read_text())
+    assert summary["n_failed"] == 1 and summary["n_running"] == 0, summary
+    assert summary["trials_this_process"] == [max(states)], summary
+
+
+def test_postgres_study_resumed_from_the_database(postgres_url, pg_study, tmp_path):
+    """Run 2 trials, then 1 more in a new process: the study in the database has 3 finished
+    trials, numbered 0-2, and the second process reused the first's model."""
+    out = tmp_path / "t"
+    finish(tune_worker(postgres_url, pg_study, out, 2, *PG_TINY))
+    model = (out / "models" / "seed0.npz").read_bytes()
+    stdout = finish(tune_worker(postgres_url, pg_study, out, 1, *PG_TINY))
+    assert "seed 0: loading" in stdout, stdout
+    assert (out / "models" / "seed0.npz").read_bytes() == model
+    states = trials_by_state(postgres_url, pg_study)
+    assert sorted(states) == [0, 1, 2] and all(s in ("COMPLETE", "PRUNED") for s in states.values()), states
+    summary = json.loads((out / "tune.json").read_text())
+    assert summary["n_trials"] == 3 and summary["trials_this_process"] == [2], summary
+
+
+@needs_optuna
+@pytest.mark.parametrize("url, package", [
+    ("postgresql://me:secret@127.0.0.1:1/optuna", "psycopg[binary]"),     # psycopg blocked below
+    ("postgresql+pg8000://me:secret@127.0.0.1:1/optuna", "pg8000"),
+    ("mysql+pymysql://me:secret@127.0.0.1:1/optuna", "PyMySQL"),
+])
+def test_a_missing_database_driver_is_named_before_any_work(url, package, tmp_path, capsys,
+                                                            monkeypatch):
+    """SQLAlchemy imports a driver chosen by the URL; a missing one is an exit 2 that names the
+    package to install (and hides the password), before the folder or any model is made."""
+    for module in ("psycopg", "pg8000", "pymysql"):
+        monkeypatch.setitem(sys.modules, module, None)          # import -> ImportError
+    code, out, err = run_main(["tune", "--n-trials", "1", *TINY, "--storage", url,
+                               "--out", tmp_path / "t"], capsys)
+    assert_usage_error(code, out, err, "--storage", f"pip install '{package}'")
+    assert "secret" not in out + err
+    assert not (tmp_path / "t").exists()
+
+
+@needs_optuna
+def test_tune_json_failing_on_a_full_disk_is_exit_1_naming_it_and_keeps_the_old_one(tmp_path, capsys,
+                                                                                   monkeypatch):
+    import errno
+    from pc_numpy.tools import cli_args, files
+    out = tmp_path / "t"
+    code, _, err = run_main(["tune", "--n-trials", "1", *TINY, "--out", out], capsys)
+    assert code == 0, err[-2000:]
+    before = (out / "tune.json").read_bytes()
+
+    def full_disk(path, write):
+        def half(f):
+            f.write(b'{"half": ')
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return files.atomic_write(path, half)
+    monkeypatch.setattr(cli_args, "atomic_write", full_disk)
+    code, _, err = run_main(["tune", "--n-trials", "1", *TINY, "--out", out], capsys)
+    assert code == 1 and "Traceback" not in err, err[-2000:]
+    assert "tune.json" in err and "No space left on device" in err and "unchanged" in err, err
+    assert (out / "tune.json").read_bytes() == before
+    assert not [f for f in os.listdir(out) if f.endswith(".tmp")]
 
 
 # --- bad arguments ------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ Each seed: train at the defaults (seed s), then retrieve (seed s) under every cu
 import json, sys, time
 import numpy as np
 import pc_numpy as pcn
-from pc_numpy.tools.allocator import keep_freed_memory
+from pc_numpy.tools.blas import one_blas_thread
 
-keep_freed_memory()
+one_blas_thread()
 out_path, trials, seeds = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
 data, labels = pcn.letters()
 T = data.shape[1]

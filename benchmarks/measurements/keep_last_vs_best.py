@@ -8,9 +8,9 @@ import numpy as np
 import pc_numpy as pcn
 from pc_numpy.protocols.train import PARAM_NAMES, initial_values
 from pc_numpy.protocols.model import fingerprint
-from pc_numpy.tools.allocator import keep_freed_memory
+from pc_numpy.tools.blas import one_blas_thread
 
-keep_freed_memory()
+one_blas_thread()
 data, labels = pcn.letters()
 trials, seeds = int(sys.argv[1]), [int(s) for s in sys.argv[2:]]
 x = np.ascontiguousarray(data.transpose(1, 0, 2))

@@ -3,10 +3,10 @@ defaults), figure for seed 0 into docs/online_recognition.png, steps needed prin
 import json, sys
 import numpy as np
 import pc_numpy as pcn
-from pc_numpy.tools.allocator import keep_freed_memory
+from pc_numpy.tools.blas import one_blas_thread
 from pc_numpy.tools.study_plots import plot_online
 
-keep_freed_memory()
+one_blas_thread()
 data, labels = pcn.letters()
 for seed in [int(s) for s in sys.argv[1:]]:
     model = pcn.train(data, labels, seed=seed, progress=False).model

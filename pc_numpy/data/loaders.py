@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence as _SequenceABC
 import numbers
 import os
@@ -165,50 +166,35 @@ def _check_labels(labels, n: int) -> Optional[List[str]]:
 # ----------------------------------------------------------------------------------------------
 # .npy and .npz
 # ----------------------------------------------------------------------------------------------
-def npy_from_bytes(raw: bytes) -> np.ndarray:
-    """The array of a whole ``.npy`` file given as bytes, built from those bytes only.
-
-    The header's shape and dtype must describe exactly the bytes that follow it (more would be
-    memory whose content is not in the file, fewer an edited or truncated file); object dtypes
-    (pickles) are refused.  Raises ``ValueError`` saying what is wrong."""
-    buffer = io.BytesIO(raw)
-    if buffer.read(6) != b"\x93NUMPY":
-        raise ValueError("not a .npy array (no NumPy magic string at the start)")
-    buffer.seek(0)
-    version = np.lib.format.read_magic(buffer)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(buffer)
-    elif version in ((2, 0), (3, 0)):
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(buffer)
-    else:
-        raise ValueError(f"unsupported .npy format version {version}")
+def _check_npy_header(handle, size: int) -> None:
+    """Read the ``.npy`` header at the start of ``handle`` (``size`` bytes in all) and check it
+    before ``np.load`` allocates anything: no Python objects (a pickle), and a shape and dtype
+    that describe exactly the bytes that follow (more would be memory whose content is not in
+    the file, fewer an edited or truncated file).  ``ValueError`` saying what is wrong."""
+    version = np.lib.format.read_magic(handle)        # "the magic string is not correct ..."
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read_header(handle)
     if dtype.hasobject:
         raise ValueError(f"the array has dtype {dtype} (Python objects, a pickle): refused")
-    count = 1
-    for n in shape:
-        count *= n                                            # Python ints: no overflow
-    offset = buffer.tell()
-    if count * dtype.itemsize != len(raw) - offset:
-        raise ValueError(f"its header describes shape {shape} of {dtype} ({count * dtype.itemsize} "
-                         f"bytes) but {len(raw) - offset} bytes follow it (an edited or truncated file)")
-    flat = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
-    return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+    nbytes = math.prod(shape) * dtype.itemsize          # Python ints: no overflow
+    if nbytes != size - handle.tell():
+        raise ValueError(f"its header describes shape {shape} of {dtype} ({nbytes} bytes) but "
+                         f"{size - handle.tell()} bytes follow it (an edited or truncated file)")
 
 
 def _read_npy(path: str, **_) -> Tuple[np.ndarray, None]:
     from ..tools.checks import memory_budget
     with open(path, "rb") as handle:
-        if handle.read(6) != b"\x93NUMPY":
-            raise _BadFile("is not a .npy file (no NumPy magic string at the start)")
         size = os.fstat(handle.fileno()).st_size
         if size > memory_budget():
             raise _BadFile(f"is {size} bytes, more than the memory budget")
+        try:
+            _check_npy_header(handle, size)
+        except ValueError as exc:
+            raise _BadFile(f"is not a valid .npy file: {exc}") from None
         handle.seek(0)
-        raw = handle.read()
-    try:
-        return npy_from_bytes(raw), None
-    except ValueError as exc:
-        raise _BadFile(str(exc)) from None
+        return np.load(handle, allow_pickle=False), None
 
 
 def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
@@ -219,11 +205,10 @@ def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
     - the members must be exactly the ``required`` names plus any of the ``optional`` ones (a
       renamed, unknown or repeated member is an error, never silently dropped; a ``mask``
       member gets a word about masked arrays, which are not supported);
+    - the archive's declared sizes must fit in ``memory_budget()`` before anything is read;
     - each member is read whole through ``zipfile``, which verifies its CRC-32 (an edited byte
-      is found), and must be a ``.npy`` array (no pickles) whose header describes exactly the
-      bytes that follow (``npy_from_bytes``: a shape edited with a recomputed CRC is found too,
-      and no array is ever larger than the bytes it comes from);
-    - the archive's declared sizes must fit in ``memory_budget()`` before anything is read.
+      is found), its header checked (``_check_npy_header``: no pickles, a shape that matches
+      the bytes) and then loaded by ``np.load(..., allow_pickle=False)``.
 
     Any failure, whatever decoding raised (``zlib.error``, ``NotImplementedError`` for an
     unknown compression, ``RuntimeError`` for an encrypted member ...), becomes ``ValueError``
@@ -239,8 +224,7 @@ def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
         raise ValueError(f"{prefix}not a readable .npz archive ({type(exc).__name__}: {exc})") from None
     with archive:
         infos = archive.infolist()
-        names = [i.filename for i in infos]
-        keys = [n[:-4] if n.endswith(".npy") else n for n in names]
+        keys = [i.filename[:-4] if i.filename.endswith(".npy") else i.filename for i in infos]
         repeated = sorted({k for k in keys if keys.count(k) > 1})
         if repeated:
             raise ValueError(f"{prefix}the member(s) {repeated} appear more than once")
@@ -254,21 +238,19 @@ def read_npz(path, *, required: Sequence[str], optional: Sequence[str] = (),
                              f"{' and optionally ' + str(sorted(optional)) if optional else ''}){note}")
         declared = sum(i.file_size for i in infos)
         if declared > memory_budget():
-            raise ValueError(f"{prefix}the archive declares {declared} bytes of members, more than the memory "
-                             f"budget (a damaged or hostile archive)")
+            raise ValueError(f"{prefix}the archive declares {declared} bytes of members, more than "
+                             f"the memory budget (a damaged or hostile archive)")
         arrays: Dict[str, np.ndarray] = {}
         for info, key in zip(infos, keys):
             if not info.filename.endswith(".npy"):
                 raise ValueError(f"{prefix}member {info.filename!r} is not a .npy array")
             try:
                 raw = archive.read(info)                             # checks the CRC-32
-                if len(raw) != info.file_size:
-                    raise ValueError(f"{len(raw)} bytes, the archive says {info.file_size}")
-                array = npy_from_bytes(raw)
+                _check_npy_header(io.BytesIO(raw), len(raw))
+                arrays[key] = np.load(io.BytesIO(raw), allow_pickle=False)
             except Exception as exc:            # whatever the decoder raised: name file and member
                 raise ValueError(f"{prefix}member {key!r} cannot be read "
                                  f"({type(exc).__name__}: {exc})") from None
-            arrays[key] = array
     return arrays
 
 
@@ -366,171 +348,91 @@ def _read_csv(path: str, **_) -> Tuple[np.ndarray, Optional[List[str]]]:
 # ----------------------------------------------------------------------------------------------
 # .pk / .pkl: a restricted unpickler
 # ----------------------------------------------------------------------------------------------
-# A pickle of an array is a little program: "call numpy's _reconstruct, then give the result a
-# state (shape, dtype, raw bytes)", or in protocol 5 "call _frombuffer(bytes, dtype, shape)".
-# Here nothing of NumPy is called while the pickle runs: the allowed names are stand-ins that
-# only record their arguments, and the array is built afterwards, by this module, from the
-# recorded pieces, once they have been checked: a plain dtype of a known kind, a shape of
-# non-negative integers, and raw bytes from the file whose length is exactly the shape's size.
-# So a pickle cannot allocate more than it holds (``ndarray((1024, 1024, 128))`` would be 1 GiB
-# of uninitialised memory from 40 bytes), nor build an object array, nor call anything.
-class _Recorded:
-    """What a stand-in was called with (``args``) and given by BUILD (``state``)."""
-
-    def __init__(self, kind: str, args: tuple):
-        self.kind, self.args, self.state = kind, args, None
+# Python's "Restricting Globals" pattern (the pickle module's documentation): ``find_class``
+# hands out only the names NumPy's pickles of arrays use, and nothing that can allocate memory
+# whose content is not in the file: ``numpy.ndarray`` is a token that ``_reconstruct`` accepts
+# but that cannot be called, ``_reconstruct`` makes an empty record whose state (shape, dtype,
+# bytes) the pickle then sets, and the array is made from those bytes once their length matches.
+class _Array:
+    """The array ``_reconstruct(ndarray, (0,), b"b")`` starts; BUILD sets its state."""
+    state = None
 
     def __setstate__(self, state):
-        if self.state is not None:
-            raise _BadFile(f"the pickle sets the state of a {self.kind} twice")
         self.state = state
 
 
-def _stand_in(kind: str) -> Callable:
-    def record(*args):
-        return _Recorded(kind, args)
-    record.__qualname__ = record.__name__ = kind
-    return record
-
-
-class _NdarrayClass:
-    """Stands for ``numpy.ndarray``, which NumPy's pickles only pass to ``_reconstruct``."""
-
+class _NdarrayToken:
     def __call__(self, *args, **kwargs):
         raise _BadFile("the pickle calls numpy.ndarray(...) itself, which makes an array whose "
                        "content is not in the file (uninitialised memory): refused")
 
 
-_NDARRAY = _NdarrayClass()
+_NDARRAY = _NdarrayToken()
 
 
-def _latin1_encode(text, encoding="utf-8", errors="strict"):
-    """The one use of ``_codecs.encode`` in a protocol-2 pickle: ``bytes`` stored as latin-1 text."""
+def _reconstruct(cls, shape, typecode):
+    if cls is not _NDARRAY or shape != (0,) or typecode != b"b":
+        raise _BadFile("the pickle calls _reconstruct with other arguments than NumPy writes "
+                       "(it would allocate memory whose content is not in the file): refused")
+    return _Array()
+
+
+def _from_bytes(data, dtype, shape, order) -> np.ndarray:
+    """The array of ``shape`` and ``dtype`` whose content is ``data`` (``_frombuffer``'s arguments)."""
+    if not isinstance(data, (bytes, bytearray)) or not isinstance(dtype, np.dtype) or dtype.hasobject:
+        raise _BadFile(f"the pickle's array holds Python objects (dtype {dtype}), not numbers: refused")
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise _BadFile(f"the pickle's array has a malformed shape {shape!r:.60}")
+    if math.prod(shape) * dtype.itemsize != len(data):
+        raise _BadFile(f"the pickle's array claims shape {shape} of {dtype} "
+                       f"({math.prod(shape) * dtype.itemsize} bytes) but holds {len(data)} bytes")
+    return np.frombuffer(data, dtype).reshape(shape, order="F" if order in (True, "F") else "C")
+
+
+def _scalar(dtype, *_):
+    raise _BadFile(f"the pickle holds a NumPy scalar ({dtype}), not an array")
+
+
+def _latin1(text, encoding="utf-8", errors="strict"):
+    """``_codecs.encode`` as protocol 2 uses it: ``bytes`` stored as latin-1 text, nothing else."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1") or errors != "strict":
-        raise pickle.UnpicklingError(f"refused _codecs.encode({type(text).__name__}, {encoding!r}): "
-                                     "only latin-1 text is allowed")
+        raise _BadFile(f"refused _codecs.encode(..., {encoding!r}): only latin-1 text is allowed")
     return text.encode("latin1")
 
 
-def _allowed_globals() -> Dict[Tuple[str, str], object]:
-    allowed: Dict[Tuple[str, str], object] = {
-        ("numpy", "ndarray"): _NDARRAY,
-        ("numpy", "dtype"): _stand_in("dtype"),
-        ("_codecs", "encode"): _latin1_encode,
-    }
-    for core in ("numpy.core", "numpy._core"):           # written by NumPy 1.x / 2.x
-        allowed[(core + ".multiarray", "_reconstruct")] = _stand_in("_reconstruct")
-        allowed[(core + ".multiarray", "scalar")] = _stand_in("scalar")
-        allowed[(core + ".numeric", "_frombuffer")] = _stand_in("_frombuffer")   # protocol 5
-    return allowed
+_ALLOWED = {("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): np.dtype, ("_codecs", "encode"): _latin1}
+for _core in ("numpy.core", "numpy._core"):                 # written by NumPy 1.x / 2.x
+    _ALLOWED.update({(_core + ".multiarray", "_reconstruct"): _reconstruct,
+                     (_core + ".multiarray", "scalar"): _scalar,
+                     (_core + ".numeric", "_frombuffer"): _from_bytes})      # protocol 5
 
 
-class _ArrayOnlyUnpickler(pickle.Unpickler):
-    """An unpickler that can describe NumPy arrays and nothing else.
-
-    ``find_class`` is where ``pickle`` turns a name in the file into a Python object (a class
-    to build or a function to call); here it only hands out the stand-ins of
-    :func:`_allowed_globals` and refuses every other name before anything is called.
-    """
-
-    def __init__(self, file):
-        super().__init__(file)
-        self._allowed = _allowed_globals()
-
+class _ArrayUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
-        try:
-            return self._allowed[(module, name)]
-        except (KeyError, TypeError):
-            raise _BadFile(f"the pickle asks for the global {module}.{name}, which is refused: "
-                           "only NumPy arrays can be loaded from a pickle") from None
-
-    def persistent_load(self, pid):
-        raise _BadFile("the pickle uses persistent ids, which are refused")
-
-
-def _build_dtype(rec) -> np.dtype:
-    """The dtype a recorded ``dtype(spec, align, copy)`` (and its BUILD state) describes."""
-    if not isinstance(rec, _Recorded) or rec.kind != "dtype":
-        raise _BadFile("the pickle's array has no valid dtype")
-    spec = rec.args[0] if rec.args else None
-    if not isinstance(spec, str) or not spec[:1].isalpha() or not spec[1:].isdigit() and spec[1:]:
-        raise _BadFile(f"the pickle's array has an unsupported dtype {spec!r:.40}")
-    try:
-        dtype = np.dtype(spec)
-    except TypeError:
-        raise _BadFile(f"the pickle's array has an unknown dtype {spec!r:.40}") from None
-    state = rec.state
-    if state is not None:
-        if not isinstance(state, tuple) or len(state) < 2:
-            raise _BadFile("the pickle's dtype has a malformed state")
-        if any(v is not None for v in state[2:5]):
-            raise _BadFile("the pickle's array has a structured or sub-array dtype, which is refused")
-        if state[1] in ("<", ">"):
-            dtype = dtype.newbyteorder(state[1])
-    return dtype
-
-
-def _raw_bytes(data, what: str) -> bytes:
-    if isinstance(data, (bytes, bytearray)):
-        return bytes(data)
-    raise _BadFile(f"the pickle's {what} holds a {type(data).__name__}, not raw bytes")
-
-
-def _build_array(obj) -> np.ndarray:
-    """The array a recorded pickle describes, made from the file's bytes only (see above)."""
-    if not isinstance(obj, _Recorded):
-        raise _BadFile(f"the pickle holds a {type(obj).__name__}, not a NumPy array")
-    if obj.kind == "scalar":
-        try:
-            kind = _build_dtype(obj.args[0])
-        except (_BadFile, IndexError):
-            kind = "unknown dtype"
-        raise _BadFile(f"the pickle holds a NumPy scalar ({kind}), not an array")
-    if obj.kind == "_frombuffer":                                   # protocol 5
-        if len(obj.args) != 4:
-            raise _BadFile("the pickle calls _frombuffer with the wrong arguments")
-        data, rec, shape, order = obj.args
-        fortran = order == "F"
-    elif obj.kind == "_reconstruct":
-        if obj.args[:1] != (_NDARRAY,) or obj.args[1:] != ((0,), b"b"):
-            raise _BadFile("the pickle calls _reconstruct with other arguments than NumPy writes "
-                           "(it would allocate memory whose content is not in the file)")
-        state = obj.state
-        if not isinstance(state, tuple) or len(state) != 5:
-            raise _BadFile("the pickle's array has a missing or malformed state")
-        _, shape, rec, fortran, data = state
-    else:
-        raise _BadFile(f"the pickle holds a {obj.kind} result, not a NumPy array")
-    dtype = _build_dtype(rec)
-    if dtype.kind not in "biufcUS":
-        raise _BadFile(f"the array has dtype {dtype}, expected real numbers (float or int)")
-    if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
-        raise _BadFile(f"the pickle's array has a malformed shape {shape!r:.60}")
-    raw = _raw_bytes(data, "array")
-    count = 1
-    for n in shape:
-        count *= n                                           # Python ints: no overflow
-    if count * dtype.itemsize != len(raw):
-        raise _BadFile(f"the pickle's array claims shape {shape} of {dtype} ({count * dtype.itemsize} "
-                       f"bytes) but holds {len(raw)} bytes of data")
-    flat = np.frombuffer(raw, dtype=dtype, count=count)
-    return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
+        if (module, name) in _ALLOWED:
+            return _ALLOWED[(module, name)]
+        raise _BadFile(f"the pickle asks for the global {module}.{name}, which is refused: "
+                       "only NumPy arrays can be loaded from a pickle")
 
 
 def _read_pickle(path: str, **_) -> Tuple[np.ndarray, None]:
     with open(path, "rb") as handle:
-        raw = handle.read()
-    try:
-        obj = _ArrayOnlyUnpickler(io.BytesIO(raw)).load()
-    except _BadFile:
-        raise
-    except (pickle.UnpicklingError, EOFError) as exc:
-        raise _BadFile(f"is not a valid or complete pickle ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:            # e.g. NEWOBJ on a stand-in, a stand-in given bad arguments
-        raise _BadFile(f"is not a pickle of a NumPy array ({type(exc).__name__}: {exc})") from None
-    if isinstance(obj, np.ndarray) or not isinstance(obj, _Recorded):
+        try:
+            obj = _ArrayUnpickler(handle).load()
+        except _BadFile:
+            raise
+        except (pickle.UnpicklingError, EOFError) as exc:
+            raise _BadFile(f"is not a valid or complete pickle ({type(exc).__name__}: {exc})") from None
+        except Exception as exc:         # e.g. np.dtype or a stand-in given bad arguments
+            raise _BadFile(f"is not a pickle of a NumPy array ({type(exc).__name__}: {exc})") from None
+    if isinstance(obj, _Array):
+        if not isinstance(obj.state, tuple) or len(obj.state) != 5:
+            raise _BadFile("the pickle's array has a missing or malformed state")
+        _, shape, dtype, fortran, data = obj.state
+        obj = _from_bytes(data, dtype, shape, fortran)
+    if not isinstance(obj, np.ndarray):
         raise _BadFile(f"the pickle holds a {type(obj).__name__}, not a NumPy array")
-    return _build_array(obj), None
+    return obj, None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -96,11 +96,9 @@ def run_seed(config: SeedConfig) -> dict:
     """Train and measure one seed (runs in a worker).  Returns plain arrays and numbers:
     ``final_loss``, ``run (K,)``, ``answer (K,)``, ``random_search (2K,)``, ``exhaustive``,
     ``final_answers (N,)``, ``target_ids (N,)``, ``labels``, ``seconds``."""
-    from ..tools.allocator import keep_freed_memory
     from .baselines import exhaustive_matching, random_search
     from .retrieval import retrieve
     from .train import train
-    keep_freed_memory()
     t0 = time.perf_counter()
     s = config.seed
     trained = train(config.data, config.labels, seed=s, progress=False, **config.train_kwargs)

@@ -260,35 +260,75 @@ def check_storage_url(url: str) -> str:
     return scheme
 
 
-def open_storage(url: str, *, attempts: int = 5):
+# the package to install for each database driver SQLAlchemy may import (its name for the driver)
+DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary",
+                   "pg8000": "pg8000", "asyncpg": "asyncpg", "mysqldb": "mysqlclient",
+                   "pymysql": "PyMySQL", "mysqlconnector": "mysql-connector-python"}
+
+
+def check_driver(url: str) -> None:
+    """For a database server's URL (``postgresql://``, ``mysql://``): the driver SQLAlchemy will
+    import for it must be installed, else ``ImportError`` naming the package to install.
+
+    SQLAlchemy chooses the driver from the URL: ``postgresql://`` means ``psycopg`` (version 3)
+    from SQLAlchemy 2.1 on (``psycopg2`` before), ``postgresql+psycopg2://`` means ``psycopg2``,
+    ``mysql://`` means ``mysqlclient``.  The ``tune`` extra installs ``psycopg``."""
+    if check_storage_url(url) in ("sqlite", "journal"):
+        return
+    import_optuna()                                      # SQLAlchemy comes with Optuna
+    from sqlalchemy.engine import make_url
+    try:
+        parsed = make_url(url)
+        dialect = parsed.get_dialect()
+    except Exception as exc:                             # ArgumentError, NoSuchModuleError
+        raise ValueError(f"storage {redact(url)!r} is not a database URL SQLAlchemy knows "
+                         f"({type(exc).__name__}: {exc})") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError:
+        driver = parsed.get_driver_name()
+        package = DRIVER_PACKAGES.get(driver, driver)
+        raise ImportError(f"storage {redact(url)!r} needs the database driver {driver!r}, which "
+                          f"is not installed: pip install '{package}'"
+                          + (" (or pip install -e '.[tune]')" if driver == "psycopg" else "")) from None
+
+
+HEARTBEAT = 60          # seconds (an integer, as Optuna wants) between a running trial's signs of life in a database storage
+
+
+def open_storage(url: str, *, attempts: int = 5, heartbeat: int = HEARTBEAT):
     """An Optuna storage for ``url``: ``journal:///PATH`` is a ``JournalStorage`` on a
     ``JournalFileBackend`` (appends with a lock file, safe on a shared file system); ``sqlite``,
     ``postgresql`` and ``mysql`` URLs an ``RDBStorage`` (SQLite waits up to 60 s for a lock held by
     another process instead of failing at once).
 
+    In a database storage every running trial records a heartbeat every ``heartbeat`` seconds;
+    a trial whose process died (killed, machine lost) is marked failed by the next process that
+    starts a trial, once it has been silent for ``3 * heartbeat`` seconds, instead of staying
+    "running" for ever.
+
     Processes started together on a new database race to create its tables (seen: SQLite's
     ``UNIQUE constraint failed: alembic_version``); the loser tries again, up to ``attempts``
     times, after a short random wait, and then finds the tables made."""
     scheme = check_storage_url(url)
+    check_driver(url)
     for attempt in range(attempts):
         try:
-            return _open_storage(url, scheme)
+            return _open_storage(url, scheme, heartbeat)
         except Exception:                              # SQLAlchemy's errors, whatever the driver
             if attempt + 1 == attempts:
                 raise
             time.sleep(0.5 + random.random())
 
 
-def _open_storage(url: str, scheme: str):
+def _open_storage(url: str, scheme: str, heartbeat: int):
     optuna = import_optuna()
     if scheme == "journal":
         from optuna.storages.journal import JournalFileBackend, JournalStorage
         path = Path(url.partition("://")[2][1:])
         path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path)))
-    # heartbeat: a trial whose process died (killed, machine lost) is marked failed by the next
-    # process, 3 minutes after its last sign of life, instead of staying "running" for ever
-    kwargs = dict(heartbeat_interval=60, grace_period=180)
+    kwargs = dict(heartbeat_interval=int(heartbeat), grace_period=3 * int(heartbeat))
     if scheme == "sqlite":
         Path(url.partition("://")[2][1:]).parent.mkdir(parents=True, exist_ok=True)
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}

@@ -12,9 +12,12 @@ Every run writes ``OUT/summary.json`` and its figures.  Bad arguments get a usag
 exit code 2: unusable values, files that cannot be read, output paths that cannot be written,
 and sizes that would not fit in memory are all found before any training or retrieval starts.
 A run whose numbers overflow (a training run that diverges, a checkpoint whose values are not
-finite or blow up in retrieval) exits with code 1 and says where.  Two runs sharing ``--out`` run
-one after the other (a lock on the folder); ``summary.json`` records the SHA-256 of the
-``model.npz`` it describes.  ``SIGTERM`` removes the temporary files of a run before it exits.
+finite or blow up in retrieval) exits with code 1 and says where, and so does a run whose outputs
+cannot be written (a full disk, a file-size limit), naming the file.  A run writes its outputs
+into a temporary folder in ``--out`` and moves them into place only when all are written
+(``summary.json`` last): a run that fails or is stopped (Ctrl-C, ``SIGTERM``, even ``SIGKILL``)
+leaves the previous outputs as they were.  Two runs sharing ``--out`` run one after the other (a
+lock on the folder); ``summary.json`` records the SHA-256 of the ``model.npz`` it describes.
 """
 from __future__ import annotations
 
@@ -23,7 +26,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 from pathlib import Path
 from typing import List, Optional
 
@@ -32,8 +39,7 @@ import numpy as np
 from .checks import MAX_INT, NumericalError, TooLarge
 from .cli_args import (DEFAULT_FACTORS, UsageError, _load_data, _nonnegative_float, _positive_float,
                        _positive_int, _seed, _tau, _write_json, add_model_arguments, model_kwargs)
-from .files import (atomic_write, check_writable, display, exclusive_folder, printable,
-                    remove_temporaries_on_sigterm)
+from .files import WriteFailed, check_writable, display, exclusive_folder, printable
 
 
 def _retrieval_rates(p) -> None:
@@ -214,7 +220,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_train(args, data, labels, source, out: Path) -> dict:
+def run_train(args, data, labels, source, out: Path, work: Path) -> dict:
+    """Train; the checkpoint and figures are written in ``work`` (the run's temporary folder),
+    named as they will be in ``out``."""
     from . import plots
     from ..protocols.model import family
     kinds = model_kwargs(args)
@@ -223,27 +231,27 @@ def run_train(args, data, labels, source, out: Path) -> dict:
     _say(args, f"training on {data.shape[0]} sequences of {data.shape[1]} steps ({source}), "
                f"backend {args.backend}, rule {rule}, {args.iterations} iterations, seed {args.seed}")
     if rule == "local":
-        result = run_local_rule(args, data, labels, kinds, out)
+        result = run_local_rule(args, data, labels, kinds, work)
     else:
         result = backend.train(data, labels, states_dim=args.states, causes_dim=args.causes, tau=args.tau,
                                iterations=args.iterations, lr=args.lr, seed=args.seed,
-                               progress=not args.quiet, checkpoint_path=out / "model.npz",
+                               progress=not args.quiet, checkpoint_path=work / "model.npz",
                                **({} if args.backend == "torch" else kinds))
     model = result.model
     generated = family(model.kind).generate(model.params, model.mus, model.h0, tau=model.tau,
                          steps=data.shape[1]).transpose(1, 0, 2)                           # (N, T, O)
-    figures = [plots.plot_loss(result.losses, out / "training_loss.png")]
+    figures = [plots.plot_loss(result.losses, work / "training_loss.png")]
     if data.shape[2] >= 2:
-        figures.append(plots.plot_generations(generated, data, model.labels, out / "generations.png"))
+        figures.append(plots.plot_generations(generated, data, model.labels, work / "generations.png"))
     if model.mus.shape[1] >= 2:
-        figures.append(plots.plot_causes(model.mus, model.labels, out / "hidden_causes.png"))
+        figures.append(plots.plot_causes(model.mus, model.labels, work / "hidden_causes.png"))
     _say(args, f"final loss {result.losses[-1]:.5f} after {args.iterations} iterations "
                f"in {result.seconds:.1f} s; checkpoint {display(out / 'model.npz')}")
     return dict(final_loss=float(result.losses[-1]), train_seconds=result.seconds,
                 iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
                 tau=args.tau, lr=args.lr, model=model.kind, rule=rule,
                 factor_dim=kinds.get("factor_dim"), checkpoint=display(out / "model.npz"),
-                checkpoint_sha256=_sha256(out / "model.npz"),
+                checkpoint_sha256=_sha256(work / "model.npz"),
                 figures=[os.path.basename(f) for f in figures]), model
 
 
@@ -291,7 +299,8 @@ def _versions() -> dict:
     return environment()
 
 
-def run_retrieve(args, model, data, labels, out: Path) -> dict:
+def run_retrieve(args, model, data, labels, work: Path) -> dict:
+    """Retrieve; the figures are written in ``work`` (the run's temporary folder)."""
     from . import plots
     backend = _backend(args.backend)
     targets, target_ids, what = _targets(args, data, labels, model)
@@ -306,10 +315,10 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
         raise NumericalError(f"{where}{exc} (the model's numbers overflow on these targets)") from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    figures = [plots.plot_retrieval_curves(result, out / "retrieval_curves.png"),
-               plots.plot_confusion(result, out / "confusion.png")]
+    figures = [plots.plot_retrieval_curves(result, work / "retrieval_curves.png"),
+               plots.plot_confusion(result, work / "confusion.png")]
     if model.mus.shape[1] >= 2:
-        figures.append(plots.plot_retrieval_paths(result, model.mus, None, out / "retrieval_paths.png"))
+        figures.append(plots.plot_retrieval_paths(result, model.mus, None, work / "retrieval_paths.png"))
     per = {lab: (None if np.isnan(a) else float(a)) for lab, a in zip(model.labels, result.accuracy_per_target)}
     _say(args, f"answer accuracy {result.final_answer_accuracy:.3f} (readout: the memory nearest the "
                f"best-explaining c of each target's runs)")
@@ -330,7 +339,17 @@ def run_retrieve(args, model, data, labels, out: Path) -> dict:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    remove_temporaries_on_sigterm()
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if on_main_thread:              # SIGTERM unwinds like Ctrl-C: the run's temporary files go
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return _main(parser, args)
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(parser, args) -> int:
     try:
         if args.command == "study":
             from .cli_study import run_study_command
@@ -363,7 +382,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error(printable(str(exc)))
     except ImportError as exc:
         parser.error(f"{exc} (install the figures' extra: pip install -e '.[plot]')")
-    except ValueError as exc:                                  # TrainingDiverged, NumericalError
+    except (ValueError, OSError) as exc:       # TrainingDiverged, NumericalError, WriteFailed
         print(printable(f"error: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -371,8 +390,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def _run(args, out: Path) -> int:
-    """One run of demo/train/retrieve, with ``out`` locked."""
+    """One run of demo/train/retrieve, with ``out`` locked: its outputs are written in a temporary
+    folder in ``out`` and moved into place once all are written (``summary.json`` last), so that
+    a run that fails or is stopped leaves the previous outputs as they were."""
     data, labels, source = _load_data(args)
     if getattr(args, "cue_steps", None) is not None and args.cue_steps > data.shape[1]:
         raise UsageError(f"--cue-steps {args.cue_steps} is more than the {data.shape[1]} steps "
@@ -387,14 +412,30 @@ def _run(args, out: Path) -> int:
         except (ValueError, FileNotFoundError, TypeError) as exc:
             raise UsageError(f"--checkpoint: {exc}") from None
     _preflight(args, data, labels, out, model)
+    for left in out.glob(".run-*"):            # of a run killed outright (we hold the lock)
+        shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=".run-", dir=out) as work:
+        try:
+            figures = _work(args, data, labels, source, model, out, Path(work))
+        except WriteFailed as exc:
+            name = os.path.basename(exc.filename or "?")
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise WriteFailed(f"{display(out / name)!r} could not be written ({reason}); nothing in "
+                              f"{display(out)!r} was replaced: the previous outputs are as they "
+                              f"were") from None
+        for name in _outputs(args.command):    # rename(2) within a folder: no data is written
+            if os.path.exists(os.path.join(work, name)):
+                os.replace(os.path.join(work, name), out / name)
+    print(printable(f"wrote {display(out / 'summary.json')} and {len(figures)} figures in {display(out)}/"))
+    return 0
+
+
+def _work(args, data, labels, source, model, out: Path, work: Path) -> list:
+    """The run itself: every output written in ``work``; returns the figures' names."""
     summary = dict(command=args.command, backend=args.backend, seed=args.seed, data=source,
                    n_sequences=int(data.shape[0]), steps=int(data.shape[1]), **_versions())
     if args.command in ("demo", "train"):
-        try:                                   # it describes the model this run replaces
-            os.unlink(out / "summary.json")
-        except FileNotFoundError:
-            pass
-        info, model = run_train(args, data, labels, source, out)
+        info, model = run_train(args, data, labels, source, out, work)
         figures = info.pop("figures")
         summary.update(info)
     else:
@@ -408,13 +449,12 @@ def _run(args, out: Path) -> int:
         summary.update(final_loss=None, train_seconds=None, checkpoint=display(args.checkpoint),
                        checkpoint_sha256=_sha256(Path(args.checkpoint)))
     if args.command in ("demo", "retrieve"):
-        info = run_retrieve(args, model, data, labels, out)
+        info = run_retrieve(args, model, data, labels, work)
         figures += info.pop("figures")
         summary.update(info)
     summary["figures"] = figures
-    _write_json(out / "summary.json", summary)
-    print(printable(f"wrote {display(out / 'summary.json')} and {len(figures)} figures in {display(out)}/"))
-    return 0
+    _write_json(work / "summary.json", summary)
+    return figures
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ every process together), ``DIR/tune_history.png`` and ``DIR/tune_importances.png
 The study lives in ``--storage`` (default ``sqlite:///DIR/tune.db``): running the command again adds
 trials to it, and several processes given the same ``--storage`` and ``--study-name`` share one
 study, on one machine (SQLite, or the journal file) or on many (``journal:///PATH`` on a shared
-file system, or a PostgreSQL/MySQL URL).
+file system, or a PostgreSQL/MySQL URL; the driver the URL needs is checked before any work, and a
+missing one is named with the package to install).  In a database, a trial whose process died is
+marked failed by the next process once it has been silent for 3 x ``--heartbeat`` seconds.
 """
 from __future__ import annotations
 
@@ -73,6 +75,9 @@ def add_parser(sub) -> None:
     p.add_argument("--data", metavar="PATH", help="a trajectory file; default: the embedded letters")
     p.add_argument("--storage", metavar="URL", help="sqlite:///FILE, journal:///PATH (shared file "
                    "system), postgresql://... or mysql://... (default: sqlite:///DIR/tune.db)")
+    p.add_argument("--heartbeat", type=_positive_int, default=60, metavar="SECONDS",
+                   help="database storages: a running trial signals every SECONDS; one silent "
+                        "for 3 x SECONDS (its process killed) is marked failed (default: 60)")
     p.add_argument("--study-name", default=DEFAULT_STUDY, metavar="NAME",
                    help=f"study in the storage (default: {DEFAULT_STUDY})")
     p.add_argument("--model", choices=("hc-a",), default="hc-a", help="the network (default: hc-a)")
@@ -85,25 +90,26 @@ def add_parser(sub) -> None:
 
 
 def _check_out(out: Path) -> None:
-    """``out`` is (or can be made) a folder this process can write in; UsageError otherwise."""
+    """``out`` is (or can be made) a folder where every output of ``tune`` can be written;
+    UsageError otherwise."""
+    from .files import check_writable
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a folder")
     try:
+        for name in ("tune.json", "tune_history.png", "tune_importances.png", "models/seed0.npz"):
+            check_writable(out / name, "--out")
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".tune-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UsageError(f"--out {str(out)!r} is not writable: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _storage_url(args, out: Path) -> str:
     if args.storage is None:
         return f"sqlite:///{(out / 'tune.db').resolve()}"
-    from ..protocols.tune import check_storage_url
+    from ..protocols.tune import check_driver
     try:
-        check_storage_url(args.storage)
-    except ValueError as exc:
+        check_driver(args.storage)               # the scheme, and the driver it needs
+    except (ValueError, ImportError) as exc:
         raise UsageError(f"--storage: {exc}") from None
     return args.storage
 
@@ -189,11 +195,11 @@ def run_tune(args) -> int:
         raise UsageError(str(exc)) from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)        # our own line per trial instead
     out = Path(args.out)
+    url = _storage_url(args, out)                 # the scheme and its driver, before anything
     _check_out(out)
-    url = _storage_url(args, out)
     data, labels, source = _load_data(args)
     try:
-        storage = tune.open_storage(url)
+        storage = tune.open_storage(url, heartbeat=args.heartbeat)
         study = tune.open_study(storage, args.study_name)
     except Exception as exc:        # SQLAlchemy, a missing driver, an unreachable server, a lock
         raise UsageError(f"--storage {tune.redact(url)!r} cannot be opened: "

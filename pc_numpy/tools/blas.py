@@ -11,8 +11,14 @@ under a load of 3 on 2 cores).  The library functions never change it: a program
 from __future__ import annotations
 
 
-def one_blas_thread() -> None:
+def one_blas_thread() -> bool:
     """Run NumPy's BLAS on one thread in this process, from now on (``threadpoolctl``, which
-    finds the BLAS library NumPy loaded, whichever it is, and sets its threads)."""
-    from threadpoolctl import threadpool_limits
+    finds the BLAS library NumPy loaded, whichever it is, and sets its threads).  ``threadpoolctl``
+    comes with the ``plot`` extra (the command line's); without it the threads stay as they are
+    (only speed on a busy machine depends on it) and this returns False."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
     threadpool_limits(1, user_api="blas")
+    return True

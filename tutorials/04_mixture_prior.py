@@ -169,7 +169,7 @@ def naive_responsibilities(c, mus, sigma_c, dtype=np.float32):
 
 def naive_gradient(c, mus, sigma_c, dtype=np.float32):
     """g(c) of (8), your prior_gradient, with the naive responsibilities in place of yours; (B, C)."""
-    def naive(c_, mus_, *, sigma_c, check=True):
+    def naive(c_, mus_, *, sigma_c, **_):            # the library's signature, whatever else it passes
         return naive_responsibilities(c_, mus_, sigma_c, dtype).astype(np.float64)
 
     with mock.patch.object(pcn.prior, "responsibilities", naive):
@@ -288,8 +288,8 @@ for ax, (name, field) in zip(axes, fields.items()):
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.set_xlabel("c[0]")
-    ax.set_ylabel("c[1]")
+    ax.set_xlabel("c, coordinate 1")
+    ax.set_ylabel("c, coordinate 2")
     ax.set_title(f"{name}\nsigma_c = {sigma_c}: direction of g(c)", fontsize=10)
 handles, names = axes[0].get_legend_handles_labels()
 fig.tight_layout(rect=(0, 0.06, 1, 1))

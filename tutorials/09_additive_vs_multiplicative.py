@@ -194,8 +194,8 @@ for ax, (name, model) in zip(axes, models.items()):
     for (ma, mb), lab in zip(model.mus, labels):
         ax.annotate(lab, (ma, mb), color="tab:red", fontsize=10, fontweight="bold",
                     xytext=(2, 2), textcoords="offset points")
-    ax.set_xlabel("c[0]")
-    ax.set_ylabel("c[1]")
+    ax.set_xlabel("c, coordinate 1")
+    ax.set_ylabel("c, coordinate 2")
     ax.set_title(f"{name}: letters from a {n_grid}x{n_grid} grid of c (blue), memories (red)")
 fig.tight_layout()
 tc.savefig(fig, "09_causes_grids")

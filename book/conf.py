@@ -48,7 +48,8 @@ nb_merge_streams = True
 # ---------------------------------------------------------------- HTML
 html_theme = "furo"
 html_title = "PC-RNN-HC, by hand"
-html_static_path = [p for p in [os.environ.get("BOOK_STATIC")] if p]
+html_static_path = [str(ROOT / "book" / "static")] + [p for p in [os.environ.get("BOOK_STATIC")] if p]
+html_css_files = ["book.css"]
 html_extra_path = [str(ROOT / "book" / "extra")]
 html_show_sourcelink = False
 html_copy_source = False
@@ -72,18 +73,22 @@ TOC = """
 :caption: Tutorials
 :glob:
 
+docs/tutorials
 tutorials/[0-9][0-9]_*
 tutorials/EXERCISES
+docs/coursework
 ```
 
 ```{toctree}
 :hidden:
-:caption: Reference
+:caption: Results and reference
 
+docs/results
+docs/equations
 docs/model
 docs/hcm
-docs/results
 docs/command_line
+docs/data
 docs/testing
 docs/speed
 docs/retrieval_results
@@ -113,6 +118,78 @@ def notebook_link(app, docname, source):
         source[0] = text[:second + 1] + link + text[second + 1:]
 
 
+# ---------------------------------------------------------------- links to the code
+API_MODULES = sorted({m for page in (ROOT / "book" / "api").glob("*.md")
+                      for m in re.findall(r"automodule:: (\S+)", page.read_text(encoding="utf-8"))})
+LINK = re.compile(r"(?<!!)\[((?:[^\[\]]|`[^`]*`)+)\]\(([^()\s]+)\)")
+
+
+def _title(text: str) -> str:
+    return text.replace("`", "").replace("<", "").replace(">", "").strip() or text
+
+
+def code_links(app, docname, source):
+    """A repository page links the code files (``pc_numpy/bptt.py``); the book has their API
+    pages instead: a link to a documented module becomes a cross-reference to its API entry (to
+    the function itself when the link's text names one), a link to another file or folder of the
+    repository that is not a page of the book (a test, a benchmark, a folder) becomes its text
+    alone, and a link to the docs/ folder goes to docs/README."""
+    path = ROOT / docname
+    if not (path.with_suffix(".md").is_file()):
+        return                                        # tutorials: no markdown links to code
+    here = path.parent
+
+    def replace(match):
+        text, target = match.group(1), match.group(2)
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            return match.group(0)
+        file = (here / target.split("#")[0]).resolve()
+        try:
+            rel = file.relative_to(ROOT).as_posix()
+        except ValueError:
+            return match.group(0)
+        if rel == "docs":
+            return f"[{text}]({os.path.relpath(ROOT / 'docs' / 'README.md', here)})"
+        if rel.endswith(".md") or re.fullmatch(r"tutorials/\d\d_.*\.py", rel) or \
+                rel.endswith((".png", ".svg", ".jpg")):
+            return match.group(0)
+        module = rel[:-3].replace("/", ".").removesuffix(".__init__") if rel.endswith(".py") \
+            else rel.replace("/", ".")
+        if module in API_MODULES:
+            name = _title(text)
+            if re.fullmatch(r"[A-Za-z_]\w*", name):
+                try:
+                    obj = getattr(__import__(module, fromlist=[name]), name)
+                except (ImportError, AttributeError):
+                    obj = None
+                if obj is not None and getattr(obj, "__module__", None) == module:
+                    return f"{{py:obj}}`{name} <{module}.{name}>`"
+            return f"{{py:mod}}`{_title(text)} <{module}>`"
+        if file.exists():                             # a test, a benchmark, a folder: its name
+            return text
+        return match.group(0)                         # not in the repository: Sphinx warns
+
+    source[0] = LINK.sub(replace, source[0])
+
+
+# ---------------------------------------------------------------- docstrings as written
+def literal_docstring(app, what, name, obj, options, lines):
+    """The docstrings are plain text (formulas in ASCII, shapes in columns), not reStructuredText:
+    shown as written, in a literal block, rather than reflowed into wrong markup."""
+    if lines:
+        lines[:] = ["::", ""] + ["    " + line for line in lines] + [""]
+
+
+def skip_member(app, what, name, obj, skip, options):
+    doc = getattr(obj, "__doc__", None) or ""
+    if doc.startswith("Alias for field number"):       # a NamedTuple's fields: listed in its docstring
+        return True
+    return None
+
+
 def setup(app):
     app.connect("source-read", add_toc)
     app.connect("source-read", notebook_link)
+    app.connect("source-read", code_links)
+    app.connect("autodoc-process-docstring", literal_docstring)
+    app.connect("autodoc-skip-member", skip_member)

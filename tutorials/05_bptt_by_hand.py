@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 05 - Back-propagation through time, by hand
+# # Tutorial 05: back-propagation through time, by hand
 #
 # Tutorials 01-04 ran the network forward: equations (1)-(8) of a PC-RNN-HC-A step. To *train*
 # it we need the gradient of a loss with respect to every weight, and PC-RNN-HC-A is trained

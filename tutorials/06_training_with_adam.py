@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 06 - Training with Adam
+# # Tutorial 06: training with Adam
 #
 # Tutorial 05 gave us the loss $L = \mathrm{mean}(e^2)$ of a generation rollout and its exact
 # gradient by BPTT (`pc_numpy.loss_and_grads`). This tutorial adds the optimiser, Adam with L2

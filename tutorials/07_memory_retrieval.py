@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 07 - Memory retrieval
+# # Tutorial 07: memory retrieval
 #
 # Tutorial 06 trained the network to generate each letter from its own learned hidden cause,
 # a row of `c0`. Those rows are **memories**: call them $\mu_1, \dots, \mu_P$ (`mus`, shape

@@ -13,13 +13,15 @@
 # ---
 
 # %% [markdown]
-# # 09 - Additive against multiplicative hidden causes: PC-RNN-HC-A and PC-RNN-HC-M
+# # Tutorial 09: additive against multiplicative hidden causes, PC-RNN-HC-A and PC-RNN-HC-M
 #
 # Tutorials 01-08 used PC-RNN-HC-A, where the hidden causes $c$ are **added** to the recurrent
 # drive. Its sibling PC-RNN-HC-M (same authors, docs/model.md §2b and docs/hcm.md) lets the
 # causes **gate** the recurrence instead, through $F$ factors. Only two of the eight equations
 # change, (1) and (6); the prediction, the errors, the noise and the mixture prior are the same
-# functions for both models.
+# functions for both models. (The authors' `PC_RNN_HC_M.forward` has neither the noise (7) nor
+# the prior (8); adding them, so that HC-M runs the same retrieval as HC-A, is this project's
+# extension.)
 #
 # This tutorial puts the two side by side: the equations and their shapes (with two checks on
 # the code, `pc_numpy/hcm/equations.py`), what the causes do to the generated letters in each
@@ -396,7 +398,11 @@ tc.savefig(fig, "09_factor_knockout")
 #
 # (A t interval of an accuracy can pass 1: it is the interval of a mean, not clipped.)
 #
-# Reading it, seed by seed (both studies use the same seeds, so the comparison can be paired):
+# The intervals in the table are each model's own, over its ten seeds: they are *unpaired*, and
+# their overlap says little about the difference. Both studies used the same seeds (training seed
+# $s$ and retrieval seed $s$ for both models), so the comparison can be paired, seed against
+# seed, and the evidence below is paired in that sense: the sign of the difference on each seed.
+# (A paired interval of the per-seed differences was not computed here.) Reading it, seed by seed:
 #
 # * **Loss**: HC-M ends lower on 8 of the 10 seeds (by 0.0025 on average), but the two intervals
 #   overlap and both models have a bad seed (HC-A's seed 8, 0.0182; HC-M's seed 6, 0.0127).

@@ -12,9 +12,9 @@ The last line printed is the path of the built ``index.html`` (``book/_build/ful
 2. Sphinx with myst-nb (configuration: ``book/conf.py``), source directory the repository root.
    Every tutorial is executed as a notebook in ``tutorials/`` through jupyter-cache; a failing
    cell fails the build (exit status 1). The cache is kept per mode (fast or full) and per
-   fingerprint of ``pc_numpy/`` and ``tutorials/_common.py``: a tutorial whose code cells did not
-   change is not executed again while the library is unchanged; change the library and every
-   tutorial runs again (so no page shows outputs of an older library). ``--fresh`` empties the
+   fingerprint of ``pc_numpy/``, ``tutorials/_common.py`` and the book's configuration: a tutorial
+   whose code cells did not change is not executed again while those are unchanged; change the
+   library and every tutorial runs again (so no page shows outputs of an older library). ``--fresh`` empties the
    cache first.
 3. The executed notebooks are copied to ``_notebooks/NN_*.ipynb`` in the site; each tutorial
    page links its own.
@@ -35,9 +35,12 @@ MATHJAX_VERSION = "3.2.2"
 
 
 def fingerprint() -> str:
-    """A hash of the code the tutorials run: every file of pc_numpy/ and tutorials/_common.py."""
+    """A hash of the code the tutorials run (every file of pc_numpy/ and tutorials/_common.py) and
+    of the book's own configuration (book/conf.py, book/api/): Sphinx's incremental build does not
+    notice a changed library or a changed autodoc layout in pages whose source did not change."""
     h = hashlib.sha256()
-    files = sorted((ROOT / "pc_numpy").rglob("*.py")) + [ROOT / "tutorials" / "_common.py"]
+    files = sorted((ROOT / "pc_numpy").rglob("*.py")) + [ROOT / "tutorials" / "_common.py"] + \
+        [ROOT / "book" / "conf.py"] + sorted((ROOT / "book" / "api").glob("*.md"))
     for path in files:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]

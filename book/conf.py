@@ -26,7 +26,7 @@ project = "PC-RNN-HC, by hand"
 author = "the PC-RNN-HC project"
 copyright = "the PC-RNN-HC project, MIT licence"
 
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.mathjax", "sphinx.ext.viewcode"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.mathjax"]
 
 root_doc = "README"
 include_patterns = ["README.md", "docs/*.md", "tutorials/[0-9][0-9]_*.py", "tutorials/EXERCISES.md",
@@ -175,9 +175,11 @@ def code_links(app, docname, source):
 # ---------------------------------------------------------------- docstrings as written
 def literal_docstring(app, what, name, obj, options, lines):
     """The docstrings are plain text (formulas in ASCII, shapes in columns), not reStructuredText:
-    shown as written, in a literal block, rather than reflowed into wrong markup."""
+    shown as written, in a literal block, rather than reflowed into wrong markup (only the
+    reStructuredText quotes ``name`` are dropped: in a literal block they would show)."""
     if lines:
-        lines[:] = ["::", ""] + ["    " + line for line in lines] + [""]
+        plain = [re.sub(r"``([^`]+)``", r"\1", line) for line in lines]   # ``x`` is markup, not text
+        lines[:] = ["::", ""] + ["    " + line for line in plain] + [""]
 
 
 def skip_member(app, what, name, obj, skip, options):

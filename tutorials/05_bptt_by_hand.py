@@ -52,10 +52,10 @@ rng = np.random.default_rng(5)          # every random draw below comes from thi
 # $\alpha_x = \alpha_h = \alpha_c = \sigma_r = 0$. Then (4) gives $h^{post}_t = h^{prior}_t$,
 # the hidden error (5) is zero, and (6)-(8) leave the causes alone: $c_t = \mathtt{c0}$ for every $t$.
 # What is left of a step is (1)-(3). Writing $h_t$ for $h^{prior}_t$, $k = 1/\tau$ and
-# $a_t = \tanh(h_t)$, and `h0` (as in the code; $\mathtt{h0}$ in a formula) for the state *before*
-# the first step, so that $h_{-1} = \mathtt{h0}$ and $a_{-1} = \tanh(\mathtt{h0})$. With a subscript,
-# $h_0$ is `h_prior[0]`, the state *after* step 0, as $c_t$ is `c[t]`, the causes after step $t$;
-# the initial causes are `c0` ($\mathtt{c0}$):
+# $a_t = \tanh(h_t)$, and `h0`, as in the code, for the state *before* the first step, so that
+# $h_{-1} = \mathtt{h0}$ and $a_{-1} = \tanh(\mathtt{h0})$. With a subscript, $h_0$ is `h_prior[0]`,
+# the state *after* step 0, as $c_t$ is `c[t]`, the causes after step $t$; the initial causes
+# are `c0`:
 #
 # $$h_t = (1-k)\,h_{t-1} + k\,\big(a_{t-1} W_r^\top + \mathtt{c0} W_c^\top + b_r\big) \qquad (1)$$
 # $$\hat x_t = a_t W_o^\top + b_o \qquad (2) \qquad\qquad e_t = \hat x_t - x_t \qquad (3)$$

@@ -101,7 +101,8 @@ rng = np.random.default_rng(0)
 S, C, O, F, B, tau = 7, 3, 2, 5, 4, 10.0
 ph = pcn.hcm.init_params(C, S, O, F, rng)                       # w_o, b_o, w_pd, w_fd, w_cd, b_r
 h_prev = rng.standard_normal((1, S))                            # (1, S)
-c = rng.standard_normal((1, C))                                 # (1, C)
+c = rng.standard_normal((1, C))                                 # (1, C): a batch of one
+c_one = c[0]                                                    # (C,): its row (not a time step)
 
 
 def w_r_of(c_row, p):
@@ -109,14 +110,14 @@ def w_r_of(c_row, p):
     return p.w_fd @ np.diag(c_row @ p.w_cd) @ p.w_pd.T          # (S, S)
 
 
-as_hca = pcn.Params(w_o=ph.w_o, b_o=ph.b_o, w_c=np.zeros((S, C)), w_r=w_r_of(c[0], ph), b_r=ph.b_r)
+as_hca = pcn.Params(w_o=ph.w_o, b_o=ph.b_o, w_c=np.zeros((S, C)), w_r=w_r_of(c_one, ph), b_r=ph.b_r)
 hm = pcn.hcm.hidden_prior(h_prev, c, ph, tau=tau)               # (1, S)  equation (1m)
 ha = pcn.hidden_prior(h_prev, c, as_hca, tau=tau)               # (1, S)  equation (1), W_r = W_r(c)
 print("(1m) against (1) with W_r(c): max |difference| =", np.abs(hm - ha).max())
 assert np.allclose(hm, ha, rtol=1e-12, atol=1e-12)
 c2 = rng.standard_normal(C)
-assert np.allclose(w_r_of(c[0] + 2 * c2, ph), w_r_of(c[0], ph) + 2 * w_r_of(c2, ph))   # linear in c
-print("rank of W_r(c):", np.linalg.matrix_rank(w_r_of(c[0], ph)), f"(at most F = {F}, S = {S})")
+assert np.allclose(w_r_of(c_one + 2 * c2, ph), w_r_of(c_one, ph) + 2 * w_r_of(c2, ph))   # linear in c
+print("rank of W_r(c):", np.linalg.matrix_rank(w_r_of(c_one, ph)), f"(at most F = {F}, S = {S})")
 
 # (6m) as a gradient step: E(c) = 0.5 ||h_prior(c) - h_post||^2, h_post[t-1] and h_post[t] fixed
 h_post = hm + 0.1 * rng.standard_normal((1, S))                 # some posterior of step t

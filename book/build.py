@@ -101,18 +101,31 @@ def main(argv=None) -> int:
         print(f"book/build.py: the build failed (sphinx exit status {done.returncode})", file=sys.stderr)
         return 1
 
-    # myst-nb writes the executed notebooks to <outdir>/../jupyter_execute/<docname>.ipynb
-    source = outdir.parent / "jupyter_execute" / "tutorials"
+    # The executed notebooks, from the execution cache: each tutorial read as jupytext reads it,
+    # with the outputs of its cached execution merged in. (Not the copies myst-nb writes to
+    # jupyter_execute/: on a cache hit myst-nb 1.4 writes the notebook without its outputs.)
+    import jupytext
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(work / "cache"))
     notebooks = outdir / "_notebooks"
     shutil.rmtree(notebooks, ignore_errors=True)
     notebooks.mkdir()
     tutorials = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
     for tutorial in tutorials:
-        ipynb = source / f"{tutorial.stem}.ipynb"
-        if not ipynb.is_file():
-            print(f"book/build.py: no executed notebook {ipynb} for {tutorial.name}", file=sys.stderr)
+        notebook = jupytext.read(tutorial, fmt="py:percent")
+        try:
+            _, executed = cache.merge_match_into_notebook(notebook)
+        except KeyError:
+            print(f"book/build.py: no executed notebook of {tutorial.name} in the cache", file=sys.stderr)
             return 1
-        shutil.copyfile(ipynb, notebooks / ipynb.name)
+        outputs = sum(len(cell.get("outputs", [])) for cell in executed.cells if cell.cell_type == "code")
+        if outputs == 0:
+            print(f"book/build.py: the executed {tutorial.name} has no outputs", file=sys.stderr)
+            return 1
+        target = notebooks / f"{tutorial.stem}.ipynb"
+        target.write_text(nbformat.writes(executed), encoding="utf-8")
     print(f"{len(tutorials)} executed notebooks in {notebooks}")
     print(outdir / "index.html")
     return 0

@@ -175,11 +175,11 @@ def code_links(app, docname, source):
 # ---------------------------------------------------------------- docstrings as written
 def literal_docstring(app, what, name, obj, options, lines):
     """The docstrings are plain text (formulas in ASCII, shapes in columns), not reStructuredText:
-    shown as written, in a literal block, rather than reflowed into wrong markup (only the
+    shown as written, in a plain-text block (no syntax colours), rather than reflowed into wrong markup (only the
     reStructuredText quotes ``name`` are dropped: in a literal block they would show)."""
     if lines:
         plain = [re.sub(r"``([^`]+)``", r"\1", line) for line in lines]   # ``x`` is markup, not text
-        lines[:] = ["::", ""] + ["    " + line for line in plain] + [""]
+        lines[:] = [".. code-block:: text", ""] + ["    " + line for line in plain] + [""]
 
 
 def skip_member(app, what, name, obj, skip, options):

@@ -12,9 +12,10 @@ The last line printed is the path of the built ``index.html`` (``book/_build/ful
 2. Sphinx with myst-nb (configuration: ``book/conf.py``), source directory the repository root.
    Every tutorial is executed as a notebook in ``tutorials/`` through jupyter-cache; a failing
    cell fails the build (exit status 1). The cache is kept per mode (fast or full) and per
-   fingerprint of ``pc_numpy/``, ``tutorials/_common.py`` and the book's configuration: a tutorial
-   whose code cells did not change is not executed again while those are unchanged; change the
-   library and every tutorial runs again (so no page shows outputs of an older library). ``--fresh`` empties the
+   fingerprint of ``pc_numpy/`` and ``tutorials/_common.py``: a tutorial whose code cells did not
+   change is not executed again while the library is unchanged; change the library and every
+   tutorial runs again (so no page shows outputs of an older library). A changed ``book/conf.py``
+   or ``book/api/`` makes Sphinx read every page again, from the same cache. ``--fresh`` empties the
    cache first.
 3. The executed notebooks are copied to ``_notebooks/NN_*.ipynb`` in the site; each tutorial
    page links its own.
@@ -34,16 +35,25 @@ BUILD = ROOT / "book" / "_build"
 MATHJAX_VERSION = "3.2.2"
 
 
-def fingerprint() -> str:
-    """A hash of the code the tutorials run (every file of pc_numpy/ and tutorials/_common.py) and
-    of the book's own configuration (book/conf.py, book/api/): Sphinx's incremental build does not
-    notice a changed library or a changed autodoc layout in pages whose source did not change."""
+def fingerprint(files) -> str:
+    """A hash of these files' names and contents."""
     h = hashlib.sha256()
-    files = sorted((ROOT / "pc_numpy").rglob("*.py")) + [ROOT / "tutorials" / "_common.py"] + \
-        [ROOT / "book" / "conf.py"] + sorted((ROOT / "book" / "api").glob("*.md"))
     for path in files:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
+
+
+def library_files():
+    """What the tutorials run: every file of pc_numpy/ and tutorials/_common.py. A change here
+    executes every tutorial again."""
+    return sorted((ROOT / "pc_numpy").rglob("*.py")) + [ROOT / "tutorials" / "_common.py"]
+
+
+def book_files():
+    """The book's configuration (book/conf.py, book/api/): a change here reads every page again
+    (Sphinx's incremental build does not notice a changed autodoc layout in an unchanged page),
+    but the executed tutorials are kept."""
+    return [ROOT / "book" / "conf.py"] + sorted((ROOT / "book" / "api").glob("*.md"))
 
 
 def vendor_mathjax() -> Path:
@@ -79,7 +89,7 @@ def main(argv=None) -> int:
     mode = "fast" if fast else "full"
     outdir = BUILD / mode / "html"
     state = BUILD / mode / "state"
-    key = fingerprint()
+    key, pages_key = fingerprint(library_files()), fingerprint(book_files())
     if args.fresh:
         shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True, exist_ok=True)
@@ -87,6 +97,11 @@ def main(argv=None) -> int:
         if old.name != key:
             shutil.rmtree(old, ignore_errors=True)
     work = state / key
+    doctrees = work / f"doctrees-{pages_key}"
+    if work.is_dir():
+        for old in work.glob("doctrees-*"):         # and pages read with an older configuration
+            if old != doctrees:
+                shutil.rmtree(old, ignore_errors=True)
 
     static = vendor_mathjax()
     env = dict(os.environ)
@@ -94,7 +109,7 @@ def main(argv=None) -> int:
     env.update(BOOK_CACHE=str(work / "cache"), BOOK_STATIC=str(static),
                PC_FIGURES=str(work / "figures"), PYTHONHASHSEED="0")
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT / "book"),
-           "-d", str(work / "doctrees"), "--keep-going", str(ROOT), str(outdir)]
+           "-d", str(doctrees), "--keep-going", str(ROOT), str(outdir)]
     print(f"building the {mode} book: {' '.join(cmd)}", flush=True)
     done = subprocess.run(cmd, cwd=ROOT, env=env)
     if done.returncode != 0:

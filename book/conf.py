@@ -64,6 +64,7 @@ autodoc_default_options = {"members": True, "show-inheritance": False}
 autodoc_typehints = "none"               # the docstrings give the shapes
 autodoc_mock_imports = ["torch", "optuna", "matplotlib"]
 
+highlight_language = "text"               # a fence without a language is output, not Python
 suppress_warnings = ["myst.header", "misc.highlighting_failure"]
 
 TOC = """

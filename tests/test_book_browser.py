@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "book" / "_build" / "fast" / "html"
+SITE = Path(os.environ.get("BOOK_SITE", ROOT / "book" / "_build" / "fast" / "html"))   # BOOK_SITE: another build
 TUTORIALS = sorted(p.stem for p in (ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
 IN_CI = bool(os.environ.get("CI"))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

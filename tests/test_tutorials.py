@@ -2,6 +2,8 @@
 
 Each ``tutorials/NN_*.py`` (found by glob, so new tutorials are picked up) is
 
+- run as a plain script, ``python tutorials/NN_*.py`` from the repository root with
+  ``PC_FAST=1`` (what the tutorials tell a reader to do), exit status 0;
 - run as a notebook: converted by jupytext in memory and executed by nbclient under the Python
   kernel of the running interpreter (ipykernel), in ``tutorials/`` as Jupyter would, with
   ``PC_FAST=1`` (small sizes: each tutorial takes well under a minute), ``MPLBACKEND=Agg`` and
@@ -128,6 +130,37 @@ def test_tutorial_runs_as_a_notebook(path: Path, tmp_path: Path, monkeypatch):
         f"{path.name} ran {used.group(1)!r}, not this copy's pc_numpy")
     pngs = sorted(figures.glob("*.png")) if figures.is_dir() else []
     assert pngs, f"{path.name} wrote no PNG under PC_FIGURES={figures}; output tail:\n{printed[-1500:]}"
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=ids(TUTORIALS))
+def test_tutorial_runs_as_a_script(path: Path, tmp_path: Path):
+    """``python tutorials/NN_*.py`` from the repository root, as a reader would run it (PC_FAST=1):
+    a plain Python script (a markdown line that lost its ``# `` is a SyntaxError here, while
+    jupytext would have read it as markdown), exit status 0, this copy's pc_numpy, a PNG written."""
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install -e .[test])")
+    source = path.read_text(encoding="utf-8")
+    if re.search(r"^\s*(import torch|import pc_torch|from pc_torch|from torch)\b", source, re.M) \
+            or "tc.reference(" in source:
+        pytest.importorskip("torch")
+    import os
+    import subprocess
+    import sys
+
+    compile(source, str(path), "exec")                 # a syntax error named by line, before running
+    figures = tmp_path / "figures"
+    env = {k: v for k, v in os.environ.items() if k not in ("PC_REFRESH_FIGURES", "PYTHONPATH")}
+    env.update(PC_FAST="1", MPLBACKEND="Agg", PC_FIGURES=str(figures))
+    try:
+        done = subprocess.run([sys.executable, str(path.relative_to(ROOT))], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=TOTAL_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{path.name} ran over {TOTAL_S} s as a script with PC_FAST=1")
+    assert done.returncode == 0, (
+        f"python {path.relative_to(ROOT)} exited {done.returncode}:\n{(done.stdout + done.stderr)[-3000:]}")
+    used = re.search(r"using pc_numpy from (.+)", done.stdout)
+    assert used and Path(used.group(1).strip()).resolve() == (ROOT / "pc_numpy").resolve(), (
+        f"{path.name} as a script did not use this copy's pc_numpy: {done.stdout[:300]!r}")
+    assert sorted(figures.glob("*.png")), f"{path.name} as a script wrote no PNG under {figures}"
 
 
 def test_figures_go_to_an_ignored_folder_unless_refreshing(tmp_path: Path):

@@ -99,8 +99,8 @@ assert params.w_o.shape == (O, S) and params.w_c.shape == (S, C) and params.w_r.
 #
 # - $h^{\text{post}}_{t-1}$ is the hidden state after the previous step (the *posterior*; in this
 #   tutorial nothing corrects it, so it equals the prior: $h^{\text{post}} = h^{\text{prior}}$).
-#   Before the first step it is the initial state $h_0$.
-# - $c_{t-1}$ is the hidden-cause vector (before the first step, $c_0$).
+#   Before the first step it is the initial state `h0`.
+# - $c_{t-1}$ is the hidden-cause vector (before the first step, `c0`).
 # - $\tau \ge 1$ is the **time constant**. The new state is a weighted average of the old state
 #   (weight $1 - 1/\tau$) and a *drive* $u = \tanh(h) W_r^\top + c W_c^\top + b_r$ (weight $1/\tau$).
 #   With $\tau = 1$ this is an ordinary RNN, $h_t = u_t$; with a large $\tau$ the state moves only a
@@ -131,9 +131,9 @@ tc.check("h_prior with tau = 1",
 # To see what $\tau$ does, take the smallest network that has it: one hidden unit ($S = 1$), no
 # recurrence ($W_r = 0$, $b_r = 0$) and one cause with weight $W_c = 1$. Then (1) reads
 # $h_t = (1 - k)\, h_{t-1} + k\, c$ with $k = 1/\tau$, an *exponential moving average* of the input
-# $c$. Unrolling it from $h_0$ with a constant input $c$:
+# $c$. Unrolling it from `h0` with a constant input $c$:
 #
-# $$h_t - c = (1 - k)\,(h_{t-1} - c) = \dots = (1-k)^{t+1}\,(h_0 - c)
+# $$h_t - c = (1 - k)\,(h_{t-1} - c) = \dots = (1-k)^{t+1}\,(\mathtt{h0} - c)
 #   \qquad (t = 0, 1, \dots)$$
 #
 # (the first step, $t = 0$, already applies one factor). The distance to the input decays
@@ -244,15 +244,15 @@ tc.check("error, equation (3)", error, tc.reference("output_error", x_pred, x_t)
 # ## Generation mode: what $c$ does
 #
 # In this tutorial no error is fed back: $h^{\text{post}}_t = h^{\text{prior}}_t$ and the causes
-# stay where they started, $c_t = c_0$ for every $t$. This is **generation mode**, the mode used
+# stay where they started, $c_t = \mathtt{c0}$ for every $t$. This is **generation mode**, the mode used
 # for training (tutorial 06). The only thing that distinguishes one generated sequence from
-# another is then $c_0$: it enters (1) as the **constant additive input** $c_0 W_c^\top$ to every
+# another is then `c0`: it enters (1) as the **constant additive input** $\mathtt{c0} W_c^\top$ to every
 # recurrent unit at every step. Think of it as a bias of the recurrent layer that is different
 # for every sequence: with $C = 2$, every point of the plane is a different bias, and so a
 # different trajectory.
 #
 # Training (BPTT and Adam, `pc_numpy.train`, file `pc_numpy/protocols/train.py`) learns the five weights
-# *and* one $c_0$ row per training letter, so that generating from that row reproduces the
+# *and* one `c0` row per training letter, so that generating from that row reproduces the
 # letter. The learned rows are the network's **memories** `mus` (one per letter, shape `(P, C)`
 # with $P$ = number of letters). We train a small model on the 20 embedded letters
 # (`pc_numpy.data.letters`, file `pc_numpy/data/letters.py`).
@@ -270,7 +270,7 @@ print("memories mus:", model.mus.shape, " h0:", model.h0.shape, " tau:", model.t
 # %% [markdown]
 # `pc_numpy.generate(params, c0, h0, tau=..., steps=T)` runs (1)-(2) in generation mode and
 # returns the predictions `(T, B, O)`. Check cell: it is the same as a full `rollout` with every
-# inference rate zero, whose causes never change ($c_t = c_0$), and each letter's own memory
+# inference rate zero, whose causes never change ($c_t = \mathtt{c0}$), and each letter's own memory
 # reproduces that letter better than the memories of the other letters do (on average).
 
 # %%
@@ -313,8 +313,8 @@ ax.scatter(model.mus[:, 0], model.mus[:, 1], s=25, color="tab:red", zorder=3)
 for (ma, mb), lab in zip(model.mus, labels):
     ax.annotate(lab, (ma, mb), color="tab:red", fontsize=13, fontweight="bold",
                 xytext=(3, 3), textcoords="offset points")
-ax.set_xlabel("c[0]")
-ax.set_ylabel("c[1]")
+ax.set_xlabel("c, coordinate 1")
+ax.set_ylabel("c, coordinate 2")
 ax.set_title("letters generated from a grid of hidden causes c (blue);\nlearned memories mus (red)")
 ax.set_aspect("equal")
 fig.tight_layout()

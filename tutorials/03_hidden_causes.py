@@ -207,8 +207,8 @@ for b, colour in zip(range(0, B, 4), ["tab:blue", "tab:orange", "tab:green", "ta
     ax.plot(path[0, 0], path[0, 1], "o", color=colour, ms=5)
     ax.plot(model.mus[b, 0], model.mus[b, 1], "*", color=colour, ms=16, mec="k", mew=0.6, zorder=4)
 ax.set_title("c over one rollout (dot: random start, star: own memory)", fontsize=10)
-ax.set_xlabel("c[0]")
-ax.set_ylabel("c[1]")
+ax.set_xlabel("c, coordinate 1")
+ax.set_ylabel("c, coordinate 2")
 ax.set_aspect("equal")
 ax.legend(fontsize=7, loc="best")
 fig.tight_layout()
@@ -223,7 +223,7 @@ tc.savefig(fig, "03_bottom_up_vs_noise")
 # Both (6) and (7) are proportional to $e^h_t$, and $e^h_t = \alpha_x \nabla_h E$ (tutorial 02). With
 # $\alpha_x = 0$ the hidden error is zero, so however large $\alpha_h$ and $\sigma_r$ are, the causes
 # never move: the observation has no path up to them. Check cell: a rollout with $\alpha_x = 0$ but
-# $\alpha_h$, $\sigma_r > 0$ (and no prior, $\alpha_c = 0$) keeps $c_t = c_0$ at every step.
+# $\alpha_h$, $\sigma_r > 0$ (and no prior, $\alpha_c = 0$) keeps $c_t = \mathtt{c0}$ at every step.
 
 # %%
 tr_deaf = pcn.rollout(params, x, c0, model.h0, tau=tau, alpha_x=0.0, alpha_h=0.5, sigma_r=2.6,

@@ -112,16 +112,20 @@ tc.check("c[t], equation (8)", pcn.causes_prior(c_all, mus, alpha_c=alpha_c, sig
 # however negative the logits are. That is the **stable softmax**; `log_prior` uses the same shift
 # ($\log\sum_k e^{\ell_k} = m + \log\sum_k e^{\ell_k - m}$, the *log-sum-exp* trick).
 #
-# `pc_numpy.responsibilities` goes one step further. Expanding the square,
+# `pc_numpy.responsibilities` computes exactly that: the full logits
+# $\ell_k = -\lVert c - \mu_k\rVert^2/2\sigma_c^2$ (`pc_numpy.prior_logits`, one formula shared with
+# `log_prior`), then the row maximum subtracted before `exp`. A shorter form of the logits is
+# often used instead, and it is worth seeing why it gives the same softmax. Expanding the square,
 #
 # $$\ell_k = -\frac{\lVert c\rVert^2 - 2\,c\cdot\mu_k + \lVert\mu_k\rVert^2}{2\sigma_c^2}
 #   = \underbrace{\frac{c\cdot\mu_k - \lVert\mu_k\rVert^2/2}{\sigma_c^2}}_{\tilde\ell_k}
 #     \;-\; \frac{\lVert c\rVert^2}{2\sigma_c^2}.$$
 #
 # The last term is the same for every $k$: it is one of those constants the softmax ignores. So
-# the library uses $\tilde\ell = (c\,\mu^\top - \tfrac12\lVert\mu\rVert^2)/\sigma_c^2$, one `(B, C) @
-# (C, P)` matrix product, then subtracts the row maximum. Check cell: the two kinds of logits differ
-# by $-\lVert c\rVert^2/2\sigma_c^2$ in every column, and PyTorch's (stable) `torch.softmax` of the full
+# the shortened logits $\tilde\ell = (c\,\mu^\top - \tfrac12\lVert\mu\rVert^2)/\sigma_c^2$, one
+# `(B, C) @ (C, P)` matrix product, give the same responsibilities; this library keeps the full
+# $\ell_k$, the formula as written. Check cell: the two kinds of logits differ by
+# $-\lVert c\rVert^2/2\sigma_c^2$ in every column, and PyTorch's (stable) `torch.softmax` of the full
 # logits equals your `responsibilities` (exercise eq8-softmax) at every test point, near and far.
 
 # %%
@@ -169,7 +173,7 @@ def naive_responsibilities(c, mus, sigma_c, dtype=np.float32):
 
 def naive_gradient(c, mus, sigma_c, dtype=np.float32):
     """g(c) of (8), your prior_gradient, with the naive responsibilities in place of yours; (B, C)."""
-    def naive(c_, mus_, *, sigma_c, check=True):
+    def naive(c_, mus_, *, sigma_c, **_):            # the library's signature, whatever else it passes
         return naive_responsibilities(c_, mus_, sigma_c, dtype).astype(np.float64)
 
     with mock.patch.object(pcn.prior, "responsibilities", naive):
@@ -182,9 +186,11 @@ def naive_gradient(c, mus, sigma_c, dtype=np.float32):
 # would be below half of that, i.e. for arguments below $\ln(2^{-150}) \approx -103.97$. Setting
 # $d^2/2\sigma_c^2 = 103.97$ gives $d = \sigma_c\sqrt{2\cdot 103.97} \approx 1.38$ for
 # $\sigma_c = 0.096$: **about 1.4**. In float64 the limit is $\ln(2^{-1075}) \approx -745.1$, so
-# $d \approx 3.7$. And the floor: $e^{\ell}$ is negligible next to $10^{-40}$ once
-# $\ell < \ln 10^{-40} \approx -92.1$, i.e. $d > 1.30$, **in any precision**. Check cell: find these
-# distances numerically.
+# $d \approx 3.7$. And the floor: $e^{\ell}$ *equals* $10^{-40}$ at $\ell = \ln 10^{-40} \approx -92.1$,
+# i.e. at $d = \sigma_c\sqrt{2\ln 10^{40}} \approx 1.30$, **in any precision**; beyond it the floor
+# outweighs the exponential, by a factor 10 at $d \approx 1.32$ and 100 at $d \approx 1.34$, so
+# there the weights are close to equal well before float32's exponentials underflow at 1.38. Check
+# cell: find these distances numerically.
 
 # %%
 def underflow_distance(dtype):
@@ -198,7 +204,8 @@ def underflow_distance(dtype):
 d32, d64 = underflow_distance(np.float32), underflow_distance(np.float64)
 d_floor = sigma_c * np.sqrt(2 * np.log(1e40))
 print(f"exp underflows to 0 beyond d = {d32:.3f} (float32), {d64:.3f} (float64); "
-      f"the 1e-40 floor dominates beyond d = {d_floor:.3f}")
+      f"the 1e-40 floor equals the exponential at d = {d_floor:.3f} and outweighs it beyond")
+assert np.isclose(np.exp(-d_floor ** 2 / (2 * sigma_c ** 2)), 1e-40, rtol=1e-9), "equal at d_floor"
 assert abs(d32 - sigma_c * np.sqrt(-2 * np.log(2.0 ** -150))) < 1e-3
 assert abs(d32 - 1.4) < 0.05, "float32: all exponentials underflow about 1.4 from every mean"
 assert abs(d64 - 3.7) < 0.05, "float64: about 3.7"
@@ -288,8 +295,8 @@ for ax, (name, field) in zip(axes, fields.items()):
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.set_xlabel("c[0]")
-    ax.set_ylabel("c[1]")
+    ax.set_xlabel("c, coordinate 1")
+    ax.set_ylabel("c, coordinate 2")
     ax.set_title(f"{name}\nsigma_c = {sigma_c}: direction of g(c)", fontsize=10)
 handles, names = axes[0].get_legend_handles_labels()
 fig.tight_layout(rect=(0, 0.06, 1, 1))
@@ -323,11 +330,12 @@ assert np.any(ends_naive_at != start_nearest), "naive: some path ends on another
 #   over the memories: $g = \tfrac12\nabla\log p$ (`pc_numpy.prior_gradient`, checked against a finite
 #   difference of `pc_numpy.log_prior`), a pull toward the responsibility-weighted memories.
 # - The responsibilities are a softmax; `pc_numpy.responsibilities` computes it stably (subtract
-#   the row maximum) from logits without the $-\lVert c\rVert^2/2\sigma_c^2$ term, which is the same for
-#   every memory and cancels.
+#   the row maximum) from the full logits $-\lVert c - \mu_k\rVert^2/2\sigma_c^2$. Dropping the
+#   $-\lVert c\rVert^2/2\sigma_c^2$ term, the same for every memory, would give the same softmax.
 # - The original's `exp(...) + 1e-40` in float32: with $\sigma_c = 0.096$, more than about 1.38 from
-#   every memory all exponentials underflow (float64: 3.7; and the floor alone dominates beyond
-#   1.30), every weight becomes equal, and $c$ drifts to the centroid of all memories.
+#   every memory all exponentials underflow (float64: 3.7; and the floor equals the exponential
+#   at 1.30 and outweighs it beyond), every weight becomes equal, and $c$ drifts to the centroid
+#   of all memories.
 #
 # ## Exercises
 #

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 05 - Back-propagation through time, by hand
+# # Tutorial 05: back-propagation through time, by hand
 #
 # Tutorials 01-04 ran the network forward: equations (1)-(8) of a PC-RNN-HC-A step. To *train*
 # it we need the gradient of a loss with respect to every weight, and PC-RNN-HC-A is trained
@@ -50,17 +50,18 @@ rng = np.random.default_rng(5)          # every random draw below comes from thi
 #
 # Training (docs/model.md §3) runs the network in **generation mode**: every inference rate is zero,
 # $\alpha_x = \alpha_h = \alpha_c = \sigma_r = 0$. Then (4) gives $h^{post}_t = h^{prior}_t$,
-# the hidden error (5) is zero, and (6)-(8) leave the causes alone: $c_t = c_0$ for every $t$.
+# the hidden error (5) is zero, and (6)-(8) leave the causes alone: $c_t = \mathtt{c0}$ for every $t$.
 # What is left of a step is (1)-(3). Writing $h_t$ for $h^{prior}_t$, $k = 1/\tau$ and
-# $a_t = \tanh(h_t)$, and $h_{\text{init}}$ (`h0` in the code) for the state *before* the first
-# step, so that $h_{-1} = h_{\text{init}}$ and $a_{-1} = \tanh(h_{\text{init}})$ (not $h_0$: that is
-# `h_prior[0]`, the state *after* step 0):
+# $a_t = \tanh(h_t)$, and `h0`, as in the code, for the state *before* the first step, so that
+# $h_{-1} = \mathtt{h0}$ and $a_{-1} = \tanh(\mathtt{h0})$. With a subscript, $h_0$ is `h_prior[0]`,
+# the state *after* step 0, as $c_t$ is `c[t]`, the causes after step $t$; the initial causes
+# are `c0`:
 #
-# $$h_t = (1-k)\,h_{t-1} + k\,\big(a_{t-1} W_r^\top + c_0 W_c^\top + b_r\big) \qquad (1)$$
+# $$h_t = (1-k)\,h_{t-1} + k\,\big(a_{t-1} W_r^\top + \mathtt{c0} W_c^\top + b_r\big) \qquad (1)$$
 # $$\hat x_t = a_t W_o^\top + b_o \qquad (2) \qquad\qquad e_t = \hat x_t - x_t \qquad (3)$$
 #
 # (rows are batch entries, so a weight multiplies from the right as its transpose, as in the
-# code: `h @ w_r.T`). The causes $c_0$ (one row per sequence) are *trained too*: they become the
+# code: `h @ w_r.T`). The causes `c0` (one row per sequence) are *trained too*: they become the
 # memories of tutorial 07.
 #
 # We use a tiny model so that every number can be printed and finite differences are cheap:
@@ -198,16 +199,16 @@ print("||g[t]|| for t = 0..T-1:", np.round(np.linalg.norm(g, axis=(1, 2)), 5))
 #
 # * $W_o, b_o$ enter (2), where $\hat x_t$ receives $\delta_t$:
 #   $\;\partial L/\partial W_o = \sum_t \delta_t^\top a_t$, $\;\partial L/\partial b_o = \sum_{t,b} \delta_t$.
-# * $W_r, b_r, W_c$ and $c_0$ enter (1) inside $k(\dots)$, so the input of step $t$ receives
+# * $W_r, b_r, W_c$ and `c0` enter (1) inside $k(\dots)$, so the input of step $t$ receives
 #   $k\,g_t$:
 #   $\;\partial L/\partial W_r = \sum_t (k g_t)^\top a_{t-1}$,
 #   $\;\partial L/\partial b_r = \sum_{t,b} k g_t$,
-#   $\;\partial L/\partial W_c = \sum_t (k g_t)^\top c_0$,
-#   $\;\partial L/\partial c_0 = \sum_t (k g_t)\, W_c$.
-# * $h_{\text{init}}$ (`h0`) is the state before step 0: it reaches $L$ only through step 0's
+#   $\;\partial L/\partial W_c = \sum_t (k g_t)^\top \mathtt{c0}$,
+#   $\;\partial L/\partial \mathtt{c0} = \sum_t (k g_t)\, W_c$.
+# * `h0` is the state before step 0: it reaches $L$ only through step 0's
 #   leak and recurrence, so its gradient is **one more step backward with no prediction**
 #   ($\delta = 0$):
-#   $\;\partial L / \partial h_{\text{init}} = (1-k) g_0 + \big((k g_0) W_r\big) \odot (1 - a_{-1}^2)$.
+#   $\;\partial L / \partial \mathtt{h0} = (1-k) g_0 + \big((k g_0) W_r\big) \odot (1 - a_{-1}^2)$.
 #
 # `pc_numpy.loss_and_grads(params, x, c0, h0, tau=tau)` (in `pc_numpy/bptt.py`) runs
 # `forward`, `backward` and these sums. It computes each sum over $t$ and $b$ as **one** matrix
@@ -248,7 +249,7 @@ print("the sums over time match pcn.loss_and_grads for", list(mine))
 # about $10^{-16} L / \epsilon \approx 10^{-10}$, so a correct gradient agrees to roughly
 # $10^{-9}$ relative; a wrong term would show up at $10^{-2}$ or worse. We allow $10^{-6}$
 # (the tolerance of docs/conventions.md), measured as $\max|fd - \text{bptt}| / \max|\text{bptt}|$
-# per value. $h_{\text{init}}$ is perturbed as the shared vector of shape $(S,)$, so its gradient is the
+# per value. `h0` is perturbed as the shared vector of shape $(S,)$, so its gradient is the
 # one of `loss_and_grads` with a vector `h0`: the sum over the batch.
 
 # %%
@@ -372,14 +373,14 @@ assert tau50_ratio > 0.1
 # %% [markdown]
 # ## Summary
 #
-# * In generation mode a step is (1)-(3) with $c_t = c_0$, and the loss is $L = \mathrm{mean}(e^2)$,
+# * In generation mode a step is (1)-(3) with $c_t = \mathtt{c0}$, and the loss is $L = \mathrm{mean}(e^2)$,
 #   so $\delta_t = 2 e_t / N$.
 # * $g_t = \partial L/\partial h_t$ obeys one backward recursion with two paths: through the
 #   prediction of step $t$, and through the next step's leak $(1-k)$ and recurrence $k W_r$
 #   (`pc_numpy.step_backward`), run from $t = T-1$ down to $0$ with $g_T = 0$ (`pc_numpy.backward`).
 # * Every parameter gradient is a sum over time of one product per step (the library does each
-#   sum as one product over the $T\cdot B$ stacked rows); $W_r, b_r, W_c, c_0$ see $k g_t$
-#   because they sit inside $k(\dots)$ in (1); $h_{\text{init}}$ gets one more step backward
+#   sum as one product over the $T\cdot B$ stacked rows); $W_r, b_r, W_c, \mathtt{c0}$ see $k g_t$
+#   because they sit inside $k(\dots)$ in (1); `h0` gets one more step backward
 #   (`pc_numpy.loss_and_grads`).
 # * The BPTT gradients match central finite differences (relative error about $10^{-9}$)
 #   and PyTorch's autograd (about $10^{-16}$).
@@ -388,7 +389,7 @@ assert tau50_ratio > 0.1
 #
 # ## Exercises
 #
-# 1. Train $h_{\text{init}}$ (`h0`) too: `pcn.train(..., learn_h0=True)`. Why is the gradient of a shared vector
+# 1. Train `h0` too: `pcn.train(..., learn_h0=True)`. Why is the gradient of a shared vector
 #    `h0` of shape $(S,)$ the sum over the batch of the per-row gradients? Check it with
 #    `pcn.loss_and_grads` and a `(B, S)` copy of `h0`.
 # 2. Change the loss to $\sum e^2 / B$ (per sequence instead of per entry). Which single line

@@ -13,14 +13,14 @@
 # ---
 
 # %% [markdown]
-# # 06 - Training with Adam
+# # Tutorial 06: training with Adam
 #
 # Tutorial 05 gave us the loss $L = \mathrm{mean}(e^2)$ of a generation rollout and its exact
 # gradient by BPTT (`pc_numpy.loss_and_grads`). This tutorial adds the optimiser, Adam with L2
 # weight decay, written by hand in `pc_numpy/adam.py` (`pc_numpy.Adam`), checks it against
 # `torch.optim.Adam`, and then trains the network on the 20 embedded letters with
 # `pc_numpy.train` (`pc_numpy/protocols/train.py`). What training leaves behind is the subject of
-# tutorial 07: one learned hidden cause $c_0$ per letter, a **memory**.
+# tutorial 07: one learned hidden cause `c0` per letter, a **memory**.
 #
 # Run it as a script (`python tutorials/06_training_with_adam.py`; `PC_FAST=1` for a small, quick
 # version) or as a notebook (`jupytext --to notebook tutorials/06_training_with_adam.py`).
@@ -47,7 +47,7 @@ print("FAST mode" if tc.FAST else "full mode")
 # %% [markdown]
 # ## 1. Adam with L2 weight decay
 #
-# For every trained value $p$ (the five weights $W_o, b_o, W_c, W_r, b_r$ and the causes $c_0$)
+# For every trained value $p$ (the five weights $W_o, b_o, W_c, W_r, b_r$ and the causes `c0`)
 # with gradient $\nabla_p L$, Adam keeps two running averages, $m$ (of the gradient) and $v$
 # (of its square), both starting at $0$. At step $n = 1, 2, \dots$:
 #
@@ -156,8 +156,8 @@ assert adamw_rel > 1e-8
 #
 # `pcn.train(data, labels, ...)` (file `pc_numpy/protocols/train.py`) is the protocol of docs/model.md §3 in one
 # loop. It draws the starting values from `numpy.random.default_rng(seed)`
-# (`pcn.initial_values`: `init_params`, then $c_0 \sim 0.01\,N(0,1)$ with one row per sequence,
-# then one $h_0 \sim N(0,1)$ shared by all sequences and held fixed), and then, each
+# (`pcn.initial_values`: `init_params`, then $\mathtt{c0} \sim 0.01\,N(0,1)$ with one row per sequence,
+# then one $\mathtt{h0} \sim N(0,1)$ shared by all sequences and held fixed), and then, each
 # iteration, on the full batch:
 #
 # ```python
@@ -165,7 +165,7 @@ assert adamw_rel > 1e-8
 # opt.step({w_o, b_o, w_c, w_r, b_r, c0: their grads})         # section 1
 # ```
 #
-# The rows of $c_0$ are trained like weights: each sequence gets its own 2-D hidden cause, which
+# The rows of `c0` are trained like weights: each sequence gets its own 2-D hidden cause, which
 # the network learns to turn into that sequence. In the full run we train the 20 letters with
 # $S = 50$, $\tau = 50$ and 1000 iterations (a few seconds); with `PC_FAST=1`, 6 letters,
 # $S = 30$ and 300 iterations.
@@ -210,8 +210,8 @@ mus = model.mus                                        # (P, 2) the learned hidd
 axes[1].scatter(mus[:, 0], mus[:, 1], s=25)
 for (cx, cy), name in zip(mus, names):
     axes[1].annotate(name, (cx, cy), textcoords="offset points", xytext=(4, 3), fontsize=12)
-axes[1].set_xlabel("c[0]")
-axes[1].set_ylabel("c[1]")
+axes[1].set_xlabel("c, coordinate 1")
+axes[1].set_ylabel("c, coordinate 2")
 axes[1].set_aspect("equal", adjustable="datalim")
 axes[1].grid(True, alpha=0.3)
 axes[1].set_title("learned hidden causes c0 (the memories)", fontsize=10)
@@ -276,15 +276,15 @@ assert loss_rel.max() < 1e-8
 #   semantics, not AdamW). `pc_numpy.Adam` (`pc_numpy/adam.py`) matches `torch.optim.Adam` to
 #   about $10^{-16}$ relative on the same gradients, and visibly differs from AdamW.
 # * `pc_numpy.train` = `initial_values`, then per iteration `loss_and_grads` (BPTT) and one Adam
-#   step on the five weights and on $c_0$. The trained rows of $c_0$ are the memories.
+#   step on the five weights and on `c0`. The trained rows of `c0` are the memories.
 # * `pc_numpy.train` and `pc_torch.train` with the same seed produce the same loss history.
 #
 # ## Exercises
 #
 # 1. Set `weight_decay=0` and then `1e-2` in `pcn.train`. How do the final loss and the spread
-#    of the hidden-causes map change? Why does decay on $c_0$ pull the memories together?
+#    of the hidden-causes map change? Why does decay on `c0` pull the memories together?
 # 2. Replace `pcn.Adam` in a copy of the training loop by plain gradient descent
 #    $p \leftarrow p - \eta \nabla_p L$. What learning rate is stable, and how many iterations
 #    does it need to reach the loss Adam reaches in 300?
 # 3. Train with `learn_h0=True`. Does the loss go lower? Look at the first steps of the
-#    generated letters: what does a learned $h_0$ change?
+#    generated letters: what does a learned `h0` change?

@@ -13,10 +13,10 @@
 # ---
 
 # %% [markdown]
-# # 07 - Memory retrieval
+# # Tutorial 07: memory retrieval
 #
 # Tutorial 06 trained the network to generate each letter from its own learned hidden cause,
-# a row of $c_0$. Those rows are **memories**: call them $\mu_1, \dots, \mu_P$ (`mus`, shape
+# a row of `c0`. Those rows are **memories**: call them $\mu_1, \dots, \mu_P$ (`mus`, shape
 # $(P, C)$, one per letter). This tutorial runs the experiment of docs/model.md §4: show the network a
 # letter, start the hidden causes $c$ at a random point, and let predictive-coding inference,
 # equations (4)-(8) of tutorials 02-04, move $c$. Does $c$ end at the memory of the letter shown?
@@ -75,7 +75,7 @@ print(f"trained {P} letters: loss {trained.losses[-1]:.4f}; memories mus of shap
 #
 # Every target letter is shown $R = 4$ times ("restarts"), so $B = P \cdot R$ runs go in
 # parallel, run $n R + r$ being target $n$, restart $r$. Each run starts from its own
-# $c \sim N(0, I)$, and $h$ starts from the trained $h_0$. Then, for $K$ **trials**:
+# $c \sim N(0, I)$, and $h$ starts from the trained `h0`. Then, for $K$ **trials**:
 #
 # 1. one **inference** rollout over the target (all of (1)-(8)), with
 #    $\alpha_x = 0.1$ (4), $\alpha_h = 0.019$ (6), $\sigma_r = 2.6$ (7),
@@ -440,7 +440,7 @@ for C, (inf, rs, ex) in sweep.items():
 # %% [markdown]
 # ## Summary
 #
-# * The memories are the learned rows of $c_0$. Retrieval shows a letter, starts $c$ at random
+# * The memories are the learned rows of `c0`. Retrieval shows a letter, starts $c$ at random
 #   and alternates inference rollouts (equations (1)-(8)) with generation rollouts that measure
 #   the error: `pc_numpy.retrieve` in `pc_numpy/protocols/retrieval.py`.
 # * The prior (8) alone pulls $c$ onto the nearest memory within a trial (about half the distance
@@ -451,7 +451,7 @@ for C, (inf, rs, ex) in sweep.items():
 #   (the exact value is printed above; at least three times chance is asserted), with the
 #   generation error falling alongside. Unseen variants are retrieved too, less often (about
 #   three in five in the full run).
-* The answer readout (the memory nearest the best-explaining state of each target's runs) does
+# * The answer readout (the memory nearest the best-explaining state of each target's runs) does
 #   not lose a run that was kicked out again; random search with the same readout and
 #   exhaustive matching (the ceiling) show what inference contributes at equal rollouts, and the
 #   C sweep asks how that changes as the cause space grows (docs/retrieval_results.md).

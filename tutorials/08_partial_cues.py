@@ -14,7 +14,7 @@
 
 
 # %% [markdown]
-# # 08 - Partial and noisy cues
+# # Tutorial 08: partial and noisy cues
 #
 # Tutorial 07 retrieved a memory from the whole letter. A memory should also answer to *part*
 # of a letter, or to a noisy one (docs/model.md §4b). This tutorial derives the mask that

@@ -13,13 +13,15 @@
 # ---
 
 # %% [markdown]
-# # 09 - Additive against multiplicative hidden causes: PC-RNN-HC-A and PC-RNN-HC-M
+# # Tutorial 09: additive against multiplicative hidden causes, PC-RNN-HC-A and PC-RNN-HC-M
 #
 # Tutorials 01-08 used PC-RNN-HC-A, where the hidden causes $c$ are **added** to the recurrent
 # drive. Its sibling PC-RNN-HC-M (same authors, docs/model.md §2b and docs/hcm.md) lets the
 # causes **gate** the recurrence instead, through $F$ factors. Only two of the eight equations
 # change, (1) and (6); the prediction, the errors, the noise and the mixture prior are the same
-# functions for both models.
+# functions for both models. (The authors' `PC_RNN_HC_M.forward` has neither the noise (7) nor
+# the prior (8); adding them, so that HC-M runs the same retrieval as HC-A, is this project's
+# extension.)
 #
 # This tutorial puts the two side by side: the equations and their shapes (with two checks on
 # the code, `pc_numpy/hcm/equations.py`), what the causes do to the generated letters in each
@@ -99,7 +101,8 @@ rng = np.random.default_rng(0)
 S, C, O, F, B, tau = 7, 3, 2, 5, 4, 10.0
 ph = pcn.hcm.init_params(C, S, O, F, rng)                       # w_o, b_o, w_pd, w_fd, w_cd, b_r
 h_prev = rng.standard_normal((1, S))                            # (1, S)
-c = rng.standard_normal((1, C))                                 # (1, C)
+c = rng.standard_normal((1, C))                                 # (1, C): a batch of one
+c_one = c[0]                                                    # (C,): its row (not a time step)
 
 
 def w_r_of(c_row, p):
@@ -107,14 +110,14 @@ def w_r_of(c_row, p):
     return p.w_fd @ np.diag(c_row @ p.w_cd) @ p.w_pd.T          # (S, S)
 
 
-as_hca = pcn.Params(w_o=ph.w_o, b_o=ph.b_o, w_c=np.zeros((S, C)), w_r=w_r_of(c[0], ph), b_r=ph.b_r)
+as_hca = pcn.Params(w_o=ph.w_o, b_o=ph.b_o, w_c=np.zeros((S, C)), w_r=w_r_of(c_one, ph), b_r=ph.b_r)
 hm = pcn.hcm.hidden_prior(h_prev, c, ph, tau=tau)               # (1, S)  equation (1m)
 ha = pcn.hidden_prior(h_prev, c, as_hca, tau=tau)               # (1, S)  equation (1), W_r = W_r(c)
 print("(1m) against (1) with W_r(c): max |difference| =", np.abs(hm - ha).max())
 assert np.allclose(hm, ha, rtol=1e-12, atol=1e-12)
 c2 = rng.standard_normal(C)
-assert np.allclose(w_r_of(c[0] + 2 * c2, ph), w_r_of(c[0], ph) + 2 * w_r_of(c2, ph))   # linear in c
-print("rank of W_r(c):", np.linalg.matrix_rank(w_r_of(c[0], ph)), f"(at most F = {F}, S = {S})")
+assert np.allclose(w_r_of(c_one + 2 * c2, ph), w_r_of(c_one, ph) + 2 * w_r_of(c2, ph))   # linear in c
+print("rank of W_r(c):", np.linalg.matrix_rank(w_r_of(c_one, ph)), f"(at most F = {F}, S = {S})")
 
 # (6m) as a gradient step: E(c) = 0.5 ||h_prior(c) - h_post||^2, h_post[t-1] and h_post[t] fixed
 h_post = hm + 0.1 * rng.standard_normal((1, S))                 # some posterior of step t
@@ -194,8 +197,8 @@ for ax, (name, model) in zip(axes, models.items()):
     for (ma, mb), lab in zip(model.mus, labels):
         ax.annotate(lab, (ma, mb), color="tab:red", fontsize=10, fontweight="bold",
                     xytext=(2, 2), textcoords="offset points")
-    ax.set_xlabel("c[0]")
-    ax.set_ylabel("c[1]")
+    ax.set_xlabel("c, coordinate 1")
+    ax.set_ylabel("c, coordinate 2")
     ax.set_title(f"{name}: letters from a {n_grid}x{n_grid} grid of c (blue), memories (red)")
 fig.tight_layout()
 tc.savefig(fig, "09_causes_grids")
@@ -396,7 +399,11 @@ tc.savefig(fig, "09_factor_knockout")
 #
 # (A t interval of an accuracy can pass 1: it is the interval of a mean, not clipped.)
 #
-# Reading it, seed by seed (both studies use the same seeds, so the comparison can be paired):
+# The intervals in the table are each model's own, over its ten seeds: they are *unpaired*, and
+# their overlap says little about the difference. Both studies used the same seeds (training seed
+# $s$ and retrieval seed $s$ for both models), so the comparison can be paired, seed against
+# seed, and the evidence below is paired in that sense: the sign of the difference on each seed.
+# (A paired interval of the per-seed differences was not computed here.) Reading it, seed by seed:
 #
 # * **Loss**: HC-M ends lower on 8 of the 10 seeds (by 0.0025 on average), but the two intervals
 #   overlap and both models have a bad seed (HC-A's seed 8, 0.0182; HC-M's seed 6, 0.0127).

@@ -32,6 +32,13 @@ from ..tools.progress import Progress
 from .model import Model, check_data, check_model, rollout_of
 from .readout import generation_error as mean_observed_error, read_answers
 
+# Why retrieval refuses a zero rate (docs/model.md §4): the error message says it.
+WHY_POSITIVE = {
+    "alpha_x": "with alpha_x = 0 the hidden error is zero and the target never reaches the causes: "
+               "only the prior (8) moves them, to the memory nearest their start",
+    "alpha_h": "with alpha_h = 0 the bottom-up step (6), the only update toward what explains the "
+               "target, is off: the causes would move by the noise (7) and the prior (8) alone",
+}
 RETRIEVAL_RATES = dict(alpha_x=0.1, alpha_h=0.019, alpha_c=0.0085, sigma_r=2.6, sigma_c=0.096)
 
 
@@ -154,7 +161,7 @@ def check_retrieval_args(model: Model, targets, target_ids, *, restarts, trials,
     rates = check_rates(tau=model.tau, **rates)
     for key in ("alpha_x", "alpha_h"):
         if rates[key] == 0:
-            raise ValueError(f"{key} must be > 0 for retrieval (with {key} = 0 the causes never move)")
+            raise ValueError(f"{key} must be > 0 for retrieval ({WHY_POSITIVE[key]})")
     check_retrieval_memory(N, targets.shape[1], O, S, C, P=P, restarts=R, trials=K)
     return targets, target_ids, R, K, radius, rates
 

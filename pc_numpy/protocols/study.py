@@ -90,6 +90,7 @@ class SeedConfig(NamedTuple):
     restarts: int
     cue_steps: Optional[int]
     cue_noise: float
+    search: str = "seconds"            # random search to inference's CPU seconds, or "rollouts": 2K draws
 
 
 def run_seed(config: SeedConfig) -> dict:
@@ -113,7 +114,8 @@ def run_seed(config: SeedConfig) -> dict:
     r = retrieve(trained.model, targets, config.target_ids, restarts=config.restarts,
                  trials=config.trials, seed=s, progress=False, **cue)
     rs = random_search(trained.model, targets, config.target_ids, restarts=config.restarts,
-                       trials=2 * config.trials, cpu_seconds=float(r.trial_cpu_seconds[-1]),
+                       trials=2 * config.trials,
+                       cpu_seconds=float(r.trial_cpu_seconds[-1]) if config.search == "seconds" else None,
                        seed=s, progress=False, **cue)
     ex = exhaustive_matching(trained.model, targets, config.target_ids, cue_steps=config.cue_steps)
     n_targets = int(r.answers.shape[1])
@@ -192,7 +194,7 @@ SHARE_CI_METHOD = (
     "n_eff = p(1-p) / (s^2/k) (s^2 the variance of the k seeds' shares, ddof 1), capped at the "
     "pooled count k m (m answers per seed), so that the interval is at least the binomial one "
     "and wider when the seeds disagree more than binomial counts would; inside [0, 1], and at "
-    "p = 1 the binomial bound (200/200 answers: 0.981-1)")
+    "p = 1 the binomial bound (200 of 200 answers: 0.981-1)")
 DIFF_CI_METHOD = ("paired over seeds: the per-seed difference inference - random search, mean and "
                   "95% Student-t interval of the mean over seeds (zero width when every seed "
                   "shows the same difference)")
@@ -208,7 +210,10 @@ def wilson(p, n, z: float = Z_975):
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # at p = 0 (p = 1) the bound is exactly 0 (1); the formula leaves a rounding error there
+    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lo, hi
 
 
 def effective_n(shares: np.ndarray, count: int) -> np.ndarray:

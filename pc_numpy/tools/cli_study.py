@@ -43,8 +43,11 @@ def add_study_parser(sub) -> None:
     """Register the ``study`` subcommand on the subparsers ``sub`` of the main parser."""
     p = sub.add_parser("study", help="train + retrieve on many seeds in parallel; distributions",
                        description="For every seed: train (seed s), retrieve (seed s), random search "
-                                   "at equal rollouts and exhaustive matching; summarise over seeds "
-                                   "(mean, 95%% t interval, min, max) into OUT/study.json.")
+                                   "(to inference's CPU seconds) and exhaustive matching; summarise "
+                                   "over seeds (mean, 95%% Wilson interval with an effective n, min, "
+                                   "max; paired differences) into OUT/study.json.  Also: 'study merge "
+                                   "DIR1 DIR2 ... --out DIR' joins runs over disjoint seeds; 'study "
+                                   "sweep DIR1 DIR2 ... --out FIG.png' draws studies of several C.")
     p.add_argument("--seeds", default="0-9", help="seeds, e.g. 0-9 or 0,3,5-7 (default: 0-9)")
     p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                    help="worker processes (default: the number of CPUs)")
@@ -61,6 +64,10 @@ def add_study_parser(sub) -> None:
                    help="the model after the last update, or the iterate of lowest loss (last)")
     p.add_argument("--variants", type=_positive_int, default=None, metavar="N",
                    help="retrieve N unseen variants of every embedded letter (embedded letters only)")
+    p.add_argument("--search", choices=("seconds", "rollouts"), default="seconds",
+                   help="random search runs until it has spent the CPU seconds inference spent "
+                        "(seconds: the comparison at equal seconds), or 2K draws only (rollouts: "
+                        "equal rollouts, cheaper) (seconds)")
     add_cue_arguments(p)
     add_model_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -101,7 +108,8 @@ def run_study_command(args) -> int:
     train_kwargs = dict(iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
                         tau=args.tau, lr=args.lr, keep=args.keep, **model_kwargs(args))
     configs = [SeedConfig(s, data, None if labels is None else tuple(labels), targets, target_ids,
-                          train_kwargs, args.trials, args.restarts, args.cue_steps, args.cue_noise)
+                          train_kwargs, args.trials, args.restarts, args.cue_steps, args.cue_noise,
+                          args.search)
                for s in seeds]
     records = {}
 
@@ -127,7 +135,7 @@ def run_study_command(args) -> int:
                 process="in-process" if args.workers == 1 else "worker processes, one BLAS thread each",
                 settings=dict(train_kwargs, trials=args.trials, restarts=args.restarts,
                               cue_steps=args.cue_steps, cue_noise=args.cue_noise,
-                              variants=args.variants))
+                              variants=args.variants, search=args.search))
     write_study(out, [records[s] for s in seeds], meta, dict(seconds=seconds, workers=args.workers))
     return 0
 

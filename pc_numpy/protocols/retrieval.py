@@ -169,8 +169,6 @@ def check_trial(k: int, results: dict, model: Model, targets: np.ndarray, rates:
     naming the trial, the quantity, the time step and the likely culprits (``targets``,
     ``sigma_c``, the model...) if a rollout overflowed (``error``, from the rollout's own check)
     or any of ``results`` (name -> NumPy array of the trial) holds NaN or inf."""
-    if error is None and all(np.isfinite(a).all() for a in results.values()):
-        return                                  # the usual case: no culprits to look for
     blame = culprits(model, targets, rates)
     if error is not None:
         where = f" at time step {error.step}" if error.step is not None else ""

@@ -2,7 +2,7 @@
 
     python benchmarks/study_speed.py                          # 10 seeds, the defaults, 1 round
     python benchmarks/study_speed.py --seeds 0-3 --rounds 2   # fewer seeds, two interleaved rounds
-    python benchmarks/study_speed.py --base 76155a6 --json out.json
+    python benchmarks/study_speed.py --base 76155a6 --others b4b8be4 --json out.json
 
 The base commit's tree is exported with ``git archive`` into a temporary folder (nothing in this
 checkout changes).  Each round runs, one after the other, the base code's study, this checkout's
@@ -56,6 +56,8 @@ def run_study(tree: Path, out: Path, seeds: str, workers: int, extra) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--base", default="76155a6", help="the commit to compare with (76155a6)")
+    p.add_argument("--others", nargs="*", default=[], metavar="COMMIT",
+                   help="more commits to run beside (e.g. the main branch's head)")
     p.add_argument("--seeds", default="0-9")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--rounds", type=int, default=1)
@@ -65,9 +67,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         base = export(args.base, tmp)
-        variants = [(f"{args.base} (random search 2K draws)", base, []),
-                    ("this checkout, --search rollouts (the same work)", ROOT, ["--search", "rollouts"]),
-                    ("this checkout, default (random search to equal CPU seconds)", ROOT, [])]
+        variants = [(f"{args.base} (random search 2K draws)", base, [])]
+        variants += [(f"{c} (random search 2K draws)", export(c, tmp), []) for c in args.others]
+        variants += [("this checkout, --search rollouts (the same work)", ROOT, ["--search", "rollouts"]),
+                     ("this checkout, default (random search to equal CPU seconds)", ROOT, [])]
         for r in range(args.rounds):
             for i, (name, tree, extra) in enumerate(variants):
                 res = run_study(tree, tmp / f"out_{r}_{i}", args.seeds, args.workers, extra)

@@ -451,7 +451,7 @@ for C, (inf, rs, ex) in sweep.items():
 #   (the exact value is printed above; at least three times chance is asserted), with the
 #   generation error falling alongside. Unseen variants are retrieved too, less often (about
 #   three in five in the full run).
-* The answer readout (the memory nearest the best-explaining state of each target's runs) does
+# * The answer readout (the memory nearest the best-explaining state of each target's runs) does
 #   not lose a run that was kicked out again; random search with the same readout and
 #   exhaustive matching (the ceiling) show what inference contributes at equal rollouts, and the
 #   C sweep asks how that changes as the cause space grows (docs/retrieval_results.md).

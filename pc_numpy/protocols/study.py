@@ -4,21 +4,24 @@ Each seed ``s`` trains a model (``train(..., seed=s)``) and then, on the trainin
 the given targets), runs
 
 - ``retrieve(..., seed=s)``: the *run* accuracy (share of runs whose ``c`` is nearest to their
-  own memory) and the *answer* accuracy (the readout of ``readout``) after every trial;
-- ``random_search(..., seed=s)`` with **twice** the trials: a random draw costs one rollout, an
-  inference trial two, so random search's accuracy *at budget b* is read after ``2 b`` draws,
-  the rollouts of ``b`` inference trials;
-- ``exhaustive_matching``: the ceiling (P rollouts per target).
+  own memory) and the *answer* accuracy (the readout of ``readout``) after every trial, and the
+  CPU seconds spent after every trial;
+- ``random_search(..., seed=s)``: at least ``2 K`` draws (a draw is one rollout, an inference
+  trial two, so at budget b random search is read after ``2 b`` draws: *equal rollouts*), and on
+  (``search="seconds"``, the default) until it has spent the CPU seconds inference spent: the
+  comparison at *equal CPU seconds*, since an inference trial costs 4-5 draws, not two;
+- ``exhaustive_matching``: the ceiling (P rollouts per target), and its CPU seconds.
 
 Seeds are independent and run in parallel worker processes (``spawn``).  Over the seeds, each
 accuracy at each trial budget (10, 25, 50, 100, 250, 500, 1000, up to K) is summarised by its mean,
-a 95% confidence interval of the mean by Student's t over seeds,
-
-    mean +- t_{0.975, n-1} * sd / sqrt(n)        (sd with n - 1 in the denominator)
-
-(``t_975``: a table for df = 1..30, above it the Cornish-Fisher expansion of the normal quantile,
-within 2e-4 of the exact value; no scipy needed), its min and max and the per-seed values.  The
-interval is not clipped to [0, 1] in ``study.json`` (the figure clips its bands).
+a 95% interval by ``SHARE_CI_METHOD`` (Wilson with an effective number of answers: inside [0, 1],
+not vanishing at the ceiling, wider when the seeds disagree), its min and max and the per-seed
+values; the paired difference inference - random search per seed by its mean and a 95% Student-t
+interval over seeds (``t_975``: a table for df = 1..30, above it the Cornish-Fisher expansion of
+the normal quantile, within 2e-4 of the exact value; no scipy needed).  Everything that depends
+on the clock (CPU seconds, the comparison at equal seconds, wall times) is under ``timing``;
+the rest of ``study.json`` is the same, bit for bit, for the same settings and seeds, which is
+what lets ``study merge`` join runs over disjoint seeds into what one run gives.
 
 The workers run with one BLAS thread each.  Rounding differs with the number of BLAS threads
 (and the dynamics are chaotic), so a seed's numbers in a study can differ from the same seed run

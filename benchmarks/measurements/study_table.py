@@ -43,12 +43,15 @@ for i, sec in enumerate(eq["cpu_seconds"]):
     print(f"| {sec:.2f} | {eq['budgets'][i]} | {cell(eq['answer'][i])} | {cell(eq['random_search'][i])} | "
           f"{dcell(eq['difference'][i])} |")
 c = t["cost"]
-print(f"\nCost per seed (CPU seconds, mean (t interval; range)): training {c['train_seconds']['mean']:.1f}; "
-      f"inference {dcell(c['inference']['cpu_seconds'], 1)[1:]} for {c['inference']['rollouts_per_run']} rollouts "
-      f"per run ({c['inference']['ms_per_trial']['mean']:.1f} ms per trial); random search "
-      f"{dcell(c['random_search']['cpu_seconds'], 1)[1:]} for {min(c['random_search']['rollouts_per_run'])}-"
-      f"{max(c['random_search']['rollouts_per_run'])} draws ({c['random_search']['ms_per_draw']['mean']:.2f} ms per draw); "
-      f"exhaustive matching {c['exhaustive']['cpu_seconds']['mean'] * 1e3:.0f} ms.")
+inf, rs = c["inference"], c["random_search"]
+print(f"\nCost per seed, CPU seconds (mean, range over seeds): training {c['train_seconds']['mean']:.1f} "
+      f"(wall); inference {inf['cpu_seconds']['mean']:.1f} ({inf['cpu_seconds']['min']:.1f}-{inf['cpu_seconds']['max']:.1f}) "
+      f"for {inf['rollouts_per_run']} rollouts per run, {inf['ms_per_trial']['mean']:.1f} ms per trial; "
+      f"random search {rs['cpu_seconds']['mean']:.1f} ({rs['cpu_seconds']['min']:.1f}-{rs['cpu_seconds']['max']:.1f}) "
+      f"for {min(rs['rollouts_per_run'])}-{max(rs['rollouts_per_run'])} draws, {rs['ms_per_draw']['mean']:.2f} ms "
+      f"per draw ({inf['ms_per_trial']['mean'] / rs['ms_per_draw']['mean']:.1f} draws per inference trial); "
+      f"exhaustive matching {c['exhaustive']['cpu_seconds']['mean'] * 1e3:.0f} ms "
+      f"({c['exhaustive']['rollouts_per_target']} rollouts per target).")
 f = s["final_loss"]
 print(f"Final loss {f['mean']:.4f} ({f['ci95'][0]:.4f}–{f['ci95'][1]:.4f}; {f['min']:.4f}–{f['max']:.4f}).")
 worst = sorted(s["per_letter"].items(), key=lambda kv: -kv[1]["wrong"])[:5]

@@ -209,6 +209,9 @@ def test_study_split_over_seeds_then_merged_equals_one_run(tmp_path):
         if key != "timing":
             assert merged[key] == one[key], key
     assert merged["seeds"] == [0, 1, 2]
+    for seed in (0, 1, 2):                                        # the seeds travel with it
+        assert (tmp_path / "m" / "seeds" / f"seed_{seed}.json").read_text() == \
+            (tmp_path / ("a" if seed == 0 else "b") / "seeds" / f"seed_{seed}.json").read_text()
     for f in ("per_letter.md", "study_accuracy.png"):
         assert (tmp_path / "m" / f).read_bytes() == (tmp_path / "all" / f).read_bytes(), f
     assert (tmp_path / "m" / "study_seconds.png").read_bytes()[:8] == PNG

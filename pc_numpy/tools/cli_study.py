@@ -226,6 +226,9 @@ def run_merge(argv) -> int:
                 records.append(rec)
         out = Path(args.out)
         _check_out(out)
+        for rec in records:                  # a merged study is a study: it can be merged again
+            text = json.dumps(rec)
+            atomic_write(out / "seeds" / f"seed_{rec['seed']}.json", lambda f, t=text: f.write(t.encode()))
         meta = {k: metas[0][k] for k in ("numpy", "blas", "data", "data_sha256", "targets_sha256",
                                           "process", "settings")}
         timing = dict(seconds=sum(m["timing"]["seconds"] for m in metas),

@@ -9,7 +9,8 @@ checkout changes).  Each round runs, one after the other, the base code's study,
 study with ``--search rollouts`` (the same work as the base: random search 2K draws) and this
 checkout's default study (``--search seconds``: random search runs on until it has spent the CPU
 seconds inference spent, which is the comparison at equal seconds and costs more).  Rounds are
-interleaved so that whatever else the machine does affects all alike; the load average
+interleaved, every second one in reverse order (A B C, C B A, ...: a load that rises or falls
+during the run then affects all alike); the load average
 (``os.getloadavg``) is printed beside every time.  Speed is reported here, never asserted.
 """
 from __future__ import annotations
@@ -72,7 +73,8 @@ def main(argv=None) -> int:
         variants += [("this checkout, --search rollouts (the same work)", ROOT, ["--search", "rollouts"]),
                      ("this checkout, default (random search to equal CPU seconds)", ROOT, [])]
         for r in range(args.rounds):
-            for i, (name, tree, extra) in enumerate(variants):
+            order = list(enumerate(variants))
+            for i, (name, tree, extra) in (order if r % 2 == 0 else order[::-1]):   # ABBA: a trend in the load cancels
                 res = run_study(tree, tmp / f"out_{r}_{i}", args.seeds, args.workers, extra)
                 rows.setdefault(name, []).append(res)
                 print(f"round {r + 1}: {name}: {res['wall']:.1f} s wall (load {res['load_before']:.1f} -> "

@@ -300,7 +300,9 @@ def summarise_study(results: Sequence[dict], trials: int) -> dict:
         cpu_seconds=grid, budgets=budgets,
         what=("answer accuracy at equal CPU seconds: at each point s (the least over seeds of the "
               "CPU seconds of b inference trials) each method's answers after the trials or draws "
-              "it had finished within s seconds of its own CPU time; 0 if none"),
+              "it had finished within s seconds of its own CPU time; 0 if none.  With --search "
+              "rollouts random search may stop before s: then its last value stands, and "
+              "random_search_covered counts the seeds on which it ran at least s seconds"),
         answer=[over_seeds_share(inf_s[:, i], n_targets) for i in range(len(grid))],
         random_search=[over_seeds_share(rs_s[:, i], n_targets) for i in range(len(grid))],
         difference=[over_seeds(inf_s[:, i] - rs_s[:, i]) for i in range(len(grid))],

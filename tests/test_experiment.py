@@ -204,7 +204,8 @@ def test_pc_torch_retrieve_has_the_same_type_shapes_and_metrics(experiment):
     # the metrics are a function of the c path: summarise gives back each backend's own fields
     for r in (a, b):
         again = summarise(r.c_path, r.target_ids, r.generation_error, trained.model.mus,
-                          trained.model.labels, r.radius, r.seconds, restarts=r.restarts)
+                          trained.model.labels, r.radius, r.seconds, restarts=r.restarts,
+                          trial_cpu_seconds=r.trial_cpu_seconds)
         for field in r._fields:
             np.testing.assert_array_equal(np.asarray(getattr(again, field)), np.asarray(getattr(r, field)),
                                           err_msg=field)

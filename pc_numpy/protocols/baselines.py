@@ -3,7 +3,10 @@
 - **random search**: at every trial each run draws a fresh ``c ~ N(0, I)`` and runs one
   generation rollout from it; the answer is read out exactly as for inference
   (``readout.read_answers``).  One trial costs one rollout per run; an inference trial costs two
-  (an inference and a generation rollout), so equal cost means twice the trials.
+  (an inference and a generation rollout), so equal *rollouts* means twice the trials.  The
+  rollouts do not cost the same (an inference rollout runs all of (1)-(8) at every step, a
+  generation rollout (1) alone), so ``study`` also compares at equal *CPU seconds*: with
+  ``cpu_seconds`` the search keeps drawing until it has spent that long.
 - **exhaustive matching**: the generation error of every memory against every target, and the
   memory with the lowest as the answer: the ceiling of what the trained network can tell apart
   (``P`` rollouts per target).
@@ -47,6 +50,7 @@ class SearchResult(NamedTuple):
     rollouts: int
     rollouts_per_trial: int
     seconds: float
+    trial_cpu_seconds: Optional[np.ndarray] = None
 
 
 class MatchResult(NamedTuple):
@@ -58,18 +62,21 @@ class MatchResult(NamedTuple):
         target_ids : (N,)
         accuracy   : float  share of targets whose answer is their own memory
         rollouts   : int    P (generation rollouts per target)
+        cpu_seconds: float  CPU seconds of this process spent (``time.process_time``)
     """
     errors: np.ndarray
     answers: np.ndarray
     target_ids: np.ndarray
     accuracy: float
     rollouts: int
+    cpu_seconds: Optional[float] = None
 
 
 def random_search(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[int]] = None, *,
                   restarts: int = 4, trials: int = 1000, seed: int = 0,
                   rng: Optional[np.random.Generator] = None, cue_steps: Optional[int] = None,
-                  cue_noise: float = 0.0, progress=True) -> SearchResult:
+                  cue_noise: float = 0.0, cpu_seconds: Optional[float] = None,
+                  max_trials: Optional[int] = None, progress=True) -> SearchResult:
     """Random search with the answer readout (module docstring).
 
     At trial k every run b draws ``c[k, b] ~ N(0, I)`` (one ``(B, C)`` draw per trial from ``rng``)
@@ -79,7 +86,12 @@ def random_search(model: Model, targets: np.ndarray, target_ids: Optional[Sequen
     where
         targets, target_ids, restarts, cue_steps, cue_noise : as for ``retrieve`` (the cue noise
                      is drawn once per run, before the first trial)
-        trials     : K, draws per run (one rollout each)
+        trials     : draws per run (one rollout each), at least
+        cpu_seconds: if given, keep drawing after ``trials`` until the draws have spent this many
+                     CPU seconds (``time.process_time``), at most ``max_trials`` draws in all
+                     (default ``20 * trials``): how ``study`` gives random search the seconds
+                     inference spent.  The draws are the same as with ``trials`` alone (the first
+                     ``trials`` of them bit for bit); only how many there are depends on the clock
         rng        : numpy Generator; if None ``numpy.random.default_rng(seed)``
 
     Returns a ``SearchResult``.
@@ -89,25 +101,33 @@ def random_search(model: Model, targets: np.ndarray, target_ids: Optional[Sequen
         model, targets, target_ids, restarts=restarts, trials=trials, radius=0.1, rates=RETRIEVAL_RATES)
     _, noise, observed = check_cue(cue_steps, cue_noise, targets.shape[1])
     rng = np.random.default_rng(as_scalar("seed", seed, low=0, integer=True)) if rng is None else check_rng("rng", rng)
+    if cpu_seconds is not None:
+        cpu_seconds = as_scalar("cpu_seconds", cpu_seconds, low=0)
+    K_max = K if cpu_seconds is None else (20 * K if max_trials is None else
+                                          as_scalar("max_trials", max_trials, low=K, integer=True))
     rollout = rollout_of(model)
     C = model.mus.shape[1]
     x = np.repeat(targets, R, axis=0).transpose(1, 0, 2)                                  # (T, B, O)
     B = x.shape[1]
     if noise > 0:
         x = x + noise * rng.standard_normal(x.shape)                                      # (T, B, O)
-    candidates = np.empty((K, B, C))
-    errors = np.empty((K, B))
+    candidates, errors, cpu = [], [], []                                                  # per draw
     report = Progress("random search", K, progress)
-    t0 = time.perf_counter()
-    for k in range(K):
-        candidates[k] = rng.standard_normal((B, C))                                       # (B, C)
-        gen = rollout(model.params, x, candidates[k], model.h0, tau=model.tau, observed=observed)
-        errors[k] = generation_error(gen.error, observed)                                 # (B,)
-        report.update(k + 1, f"generation error {errors[k].mean():.4f}")
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    k = 0
+    while k < K or (cpu_seconds is not None and cpu[-1] < cpu_seconds and k < K_max):
+        c = rng.standard_normal((B, C))                                                   # (B, C)
+        gen = rollout(model.params, x, c, model.h0, tau=model.tau, observed=observed)
+        candidates.append(c)
+        errors.append(generation_error(gen.error, observed))                              # (B,)
+        cpu.append(time.process_time() - cpu0)
+        k += 1
+        report.update(min(k, K), f"generation error {errors[-1].mean():.4f}")
     seconds = time.perf_counter() - t0
+    candidates, errors = np.stack(candidates), np.stack(errors)                           # (K', B, C), (K', B)
     out = read_answers(candidates, errors, target_ids, model.mus, R)
     return SearchResult(out.answers, out.answer_accuracy, float(out.answer_accuracy[-1]), out.best_error,
-                        errors, target_ids, R, K, 1, seconds)
+                        errors, target_ids, R, k, 1, seconds, np.asarray(cpu))
 
 
 def exhaustive_matching(model: Model, targets: np.ndarray,
@@ -124,6 +144,7 @@ def exhaustive_matching(model: Model, targets: np.ndarray,
     targets, target_ids, _, _, _, _ = check_retrieval_args(
         model, targets, target_ids, restarts=1, trials=1, radius=0.1, rates=RETRIEVAL_RATES)
     _, _, observed = check_cue(cue_steps, 0.0, targets.shape[1])
+    cpu0 = time.process_time()
     N = targets.shape[0]
     P = model.mus.shape[0]
     x = np.repeat(targets, P, axis=0).transpose(1, 0, 2)                                  # (T, N P, O)
@@ -131,4 +152,5 @@ def exhaustive_matching(model: Model, targets: np.ndarray,
     gen = rollout_of(model)(model.params, x, c, model.h0, tau=model.tau, observed=observed)
     errors = generation_error(gen.error, observed).reshape(N, P)                          # (N, P)
     answers = errors.argmin(axis=1)                                                       # (N,)
-    return MatchResult(errors, answers, target_ids, float((answers == target_ids).mean()), P)
+    return MatchResult(errors, answers, target_ids, float((answers == target_ids).mean()), P,
+                       time.process_time() - cpu0)

@@ -69,6 +69,9 @@ class RetrievalResult(NamedTuple):
         rollouts_per_trial: int    rollouts per run per trial (2: inference + generation)
         cue_steps         : int or None  observed steps (None: the whole target)
         cue_noise         : float  standard deviation of the cue noise (0 for none)
+        trial_cpu_seconds : (K,) or None  CPU seconds of this process (``time.process_time``)
+                                   spent on the trials, cumulative after each trial: the cost
+                                   that ``study`` compares methods at (None where not measured)
     """
     c_path: np.ndarray
     target_ids: np.ndarray
@@ -90,6 +93,7 @@ class RetrievalResult(NamedTuple):
     rollouts_per_trial: int
     cue_steps: int
     cue_noise: float
+    trial_cpu_seconds: Optional[np.ndarray] = None
 
 
 def nearest_memory(c: np.ndarray, mus: np.ndarray, *, check: bool = True) -> np.ndarray:
@@ -191,7 +195,8 @@ def check_trial(k: int, results: dict, model: Model, targets: np.ndarray, rates:
 
 
 def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds, *,
-              restarts: int = 1, cue_steps: Optional[int] = None, cue_noise: float = 0.0) -> RetrievalResult:
+              restarts: int = 1, cue_steps: Optional[int] = None, cue_noise: float = 0.0,
+              trial_cpu_seconds: Optional[np.ndarray] = None) -> RetrievalResult:
     """The metrics of §4 from the path of ``c`` (shared by both backends).  ``target_ids (B,)``
     is each run's memory, runs ``n R .. n R + R - 1`` showing target ``n`` (``R = restarts``);
     ``cue_steps`` and ``cue_noise`` are recorded as given (None: the whole target observed)."""
@@ -214,7 +219,7 @@ def summarise(c_path, target_ids, generation_error, mus, labels, radius, seconds
                            tuple(labels), float(radius), float(seconds),
                            answer.answers, answer.answer_accuracy, float(answer.answer_accuracy[-1]),
                            answer.best_error, R, 2, None if cue_steps is None else int(cue_steps),
-                           float(cue_noise))
+                           float(cue_noise), trial_cpu_seconds)
 
 
 def check_cue(cue_steps, cue_noise, T: int):
@@ -273,7 +278,8 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     c_path[0] = c
     generation_error = np.empty((K, B))
     report = Progress("retrieve", K, progress)
-    t0 = time.perf_counter()
+    cpu = np.empty(K)                                     # cumulative CPU seconds after each trial
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for k in range(K):
         try:
             with np.errstate(over="raise", invalid="raise"):   # an overflow stops at its line
@@ -287,7 +293,9 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
         except FloatingPointError as exc:
             raise trial_error(k, "generation_error", model, targets, rates, function="readout") from exc
         c_path[k + 1] = c
+        cpu[k] = time.process_time() - cpu0
         report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")
     seconds = time.perf_counter() - t0
     return summarise(c_path, run_ids, generation_error, mus, model.labels, radius, seconds,
-                     restarts=R, cue_steps=None if observed is None else cue_k, cue_noise=cue_s)
+                     restarts=R, cue_steps=None if observed is None else cue_k, cue_noise=cue_s,
+                     trial_cpu_seconds=cpu)

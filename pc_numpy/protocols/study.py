@@ -4,21 +4,24 @@ Each seed ``s`` trains a model (``train(..., seed=s)``) and then, on the trainin
 the given targets), runs
 
 - ``retrieve(..., seed=s)``: the *run* accuracy (share of runs whose ``c`` is nearest to their
-  own memory) and the *answer* accuracy (the readout of ``readout``) after every trial;
-- ``random_search(..., seed=s)`` with **twice** the trials: a random draw costs one rollout, an
-  inference trial two, so random search's accuracy *at budget b* is read after ``2 b`` draws,
-  the rollouts of ``b`` inference trials;
-- ``exhaustive_matching``: the ceiling (P rollouts per target).
+  own memory) and the *answer* accuracy (the readout of ``readout``) after every trial, and the
+  CPU seconds spent after every trial;
+- ``random_search(..., seed=s)``: at least ``2 K`` draws (a draw is one rollout, an inference
+  trial two, so at budget b random search is read after ``2 b`` draws: *equal rollouts*), and on
+  (``search="seconds"``, the default) until it has spent the CPU seconds inference spent: the
+  comparison at *equal CPU seconds*, since an inference trial costs 4-5 draws, not two;
+- ``exhaustive_matching``: the ceiling (P rollouts per target), and its CPU seconds.
 
 Seeds are independent and run in parallel worker processes (``spawn``).  Over the seeds, each
 accuracy at each trial budget (10, 25, 50, 100, 250, 500, 1000, up to K) is summarised by its mean,
-a 95% confidence interval of the mean by Student's t over seeds,
-
-    mean +- t_{0.975, n-1} * sd / sqrt(n)        (sd with n - 1 in the denominator)
-
-(``t_975``: a table for df = 1..30, above it the Cornish-Fisher expansion of the normal quantile,
-within 2e-4 of the exact value; no scipy needed), its min and max and the per-seed values.  The
-interval is not clipped to [0, 1] in ``study.json`` (the figure clips its bands).
+a 95% interval by ``SHARE_CI_METHOD`` (Wilson with an effective number of answers: inside [0, 1],
+not vanishing at the ceiling, wider when the seeds disagree), its min and max and the per-seed
+values; the paired difference inference - random search per seed by its mean and a 95% Student-t
+interval over seeds (``t_975``: a table for df = 1..30, above it the Cornish-Fisher expansion of
+the normal quantile, within 2e-4 of the exact value; no scipy needed).  Everything that depends
+on the clock (CPU seconds, the comparison at equal seconds, wall times) is under ``timing``;
+the rest of ``study.json`` is the same, bit for bit, for the same settings and seeds, which is
+what lets ``study merge`` join runs over disjoint seeds into what one run gives.
 
 The workers run with one BLAS thread each.  Rounding differs with the number of BLAS threads
 (and the dynamics are chaotic), so a seed's numbers in a study can differ from the same seed run
@@ -90,12 +93,17 @@ class SeedConfig(NamedTuple):
     restarts: int
     cue_steps: Optional[int]
     cue_noise: float
+    search: str = "seconds"            # random search to inference's CPU seconds, or "rollouts": 2K draws
 
 
 def run_seed(config: SeedConfig) -> dict:
     """Train and measure one seed (runs in a worker).  Returns plain arrays and numbers:
-    ``final_loss``, ``run (K,)``, ``answer (K,)``, ``random_search (2K,)``, ``exhaustive``,
-    ``final_answers (N,)``, ``target_ids (N,)``, ``labels``, ``seconds``."""
+    ``final_loss``, ``run (K,)``, ``answer (K,)`` with ``answer_cpu (K,)`` (cumulative CPU
+    seconds after each inference trial), ``random_search (K',)`` with ``random_search_cpu (K',)``
+    (``K' >= 2K`` draws: at least 2K, then on until the search has spent the CPU seconds the
+    inference spent), ``exhaustive`` with ``exhaustive_cpu``, ``targets`` (N) and ``runs`` (N R)
+    (the counts behind the accuracies), ``final_answers (N,)``, ``target_ids (N,)``, ``labels``,
+    and the wall-clock ``seconds`` of each part."""
     from .baselines import exhaustive_matching, random_search
     from .retrieval import retrieve
     from .train import train
@@ -107,11 +115,17 @@ def run_seed(config: SeedConfig) -> dict:
     r = retrieve(trained.model, targets, config.target_ids, restarts=config.restarts,
                  trials=config.trials, seed=s, progress=False, **cue)
     rs = random_search(trained.model, targets, config.target_ids, restarts=config.restarts,
-                       trials=2 * config.trials, seed=s, progress=False, **cue)
+                       trials=2 * config.trials,
+                       cpu_seconds=float(r.trial_cpu_seconds[-1]) if config.search == "seconds" else None,
+                       seed=s, progress=False, **cue)
     ex = exhaustive_matching(trained.model, targets, config.target_ids, cue_steps=config.cue_steps)
+    n_targets = int(r.answers.shape[1])
     return dict(seed=s, final_loss=float(trained.losses[-1]), best_loss=float(trained.losses.min()),
-                run=r.accuracy, answer=r.answer_accuracy, random_search=rs.answer_accuracy,
-                exhaustive=ex.accuracy, final_answers=r.answers[-1], target_ids=r.target_ids[::r.restarts],
+                run=r.accuracy, answer=r.answer_accuracy, answer_cpu=r.trial_cpu_seconds,
+                random_search=rs.answer_accuracy, random_search_cpu=rs.trial_cpu_seconds,
+                exhaustive=ex.accuracy, exhaustive_cpu=ex.cpu_seconds,
+                exhaustive_rollouts=int(ex.rollouts), targets=n_targets, runs=n_targets * r.restarts,
+                final_answers=r.answers[-1], target_ids=r.target_ids[::r.restarts],
                 labels=trained.model.labels, train_seconds=trained.seconds,
                 retrieve_seconds=r.seconds, search_seconds=rs.seconds,
                 seconds=time.perf_counter() - t0)
@@ -175,23 +189,146 @@ def run_seeds(configs: Sequence[SeedConfig], workers: int,
     return [results[i] for i in range(len(configs))]
 
 
+Z_975 = 1.959963984540054
+SHARE_CI_METHOD = (
+    "95% Wilson score interval of the pooled share, with an effective number of answers: "
+    "n_eff = p(1-p) / (s^2/k) (s^2 the variance of the k seeds' shares, ddof 1), capped at the "
+    "pooled count k m (m answers per seed), so that the interval is at least the binomial one "
+    "and wider when the seeds disagree more than binomial counts would; inside [0, 1], and at "
+    "p = 1 the binomial bound (200 of 200 answers: 0.981-1)")
+DIFF_CI_METHOD = ("paired over seeds: the per-seed difference inference - random search, mean and "
+                  "95% Student-t interval of the mean over seeds (zero width when every seed "
+                  "shows the same difference)")
+# the keys of study.json that depend on the clock (and on the machine's load): two runs of the
+# same settings and seeds agree on everything else, bit for bit; ``study merge`` keeps them apart
+TIMING_KEYS = ("timing",)
+
+
+def wilson(p, n, z: float = Z_975):
+    """The Wilson score interval ``(lo, hi)`` of a share ``p`` observed on ``n`` (possibly
+    effective, non-integer) trials; vectorised over ``p`` and ``n``; always inside [0, 1]."""
+    p, n = np.asarray(p, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    # at p = 0 (p = 1) the bound is exactly 0 (1); the formula leaves a rounding error there
+    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lo, hi
+
+
+def effective_n(shares: np.ndarray, count: int) -> np.ndarray:
+    """``shares (k, ...)``: k seeds' shares, each of ``count`` answers.  The effective number of
+    answers behind their mean (Kish's design effect, estimated from the spread over seeds):
+    ``n_eff = p(1-p) / (s^2 / k)``, at most ``k * count`` (never more than the answers counted:
+    seeds that agree better than binomial are treated as binomial).  One seed: ``count``."""
+    v = np.asarray(shares, dtype=np.float64)
+    k = v.shape[0]
+    pooled = k * float(count)
+    if k < 2:
+        return np.full(v.shape[1:], pooled)
+    p = v.mean(axis=0)
+    var_mean = v.var(axis=0, ddof=1) / k                                              # of the mean
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.where(var_mean > 0, p * (1 - p) / var_mean, np.inf)
+    return np.minimum(n, pooled)
+
+
+def share_band(shares: np.ndarray, count: int):
+    """``shares (k, K)`` -> mean (K,), and the interval of ``SHARE_CI_METHOD`` (lo, hi) (K,)."""
+    v = np.asarray(shares, dtype=np.float64)
+    mean = v.mean(axis=0)
+    lo, hi = wilson(mean, effective_n(v, count))
+    return mean, lo, hi
+
+
+def over_seeds_share(values: Sequence[float], count: int) -> dict:
+    """One share (an accuracy) measured on each seed, each out of ``count`` answers:
+    ``{mean, ci95, n_eff, count, min, max, per_seed}`` with ``ci95`` by ``SHARE_CI_METHOD``."""
+    v = np.asarray(values, dtype=np.float64)
+    n_eff = float(effective_n(v[:, None], count)[0])
+    lo, hi = wilson(v.mean(), n_eff)
+    return dict(mean=float(v.mean()), ci95=[float(lo), float(hi)], n_eff=n_eff,
+                count=int(count) * int(v.size), min=float(v.min()), max=float(v.max()),
+                per_seed=[float(a) for a in v])
+
+
+def at_seconds(curve: np.ndarray, cpu: np.ndarray, seconds) -> np.ndarray:
+    """A curve over trials read at CPU seconds: ``curve[j]`` for the last trial ``j`` finished
+    within ``seconds`` (``cpu`` cumulative, increasing), and 0 where no trial had finished (no
+    answer yet counts as wrong)."""
+    curve, cpu = np.asarray(curve, dtype=np.float64), np.asarray(cpu, dtype=np.float64)
+    j = np.searchsorted(cpu, np.asarray(seconds, dtype=np.float64), side="right") - 1
+    return np.where(j >= 0, curve[np.maximum(j, 0)], 0.0)
+
+
+def seconds_grid(results: Sequence[dict], budgets: Sequence[int]) -> list:
+    """The CPU seconds at which the methods are compared: for each budget b, the least over the
+    seeds of the seconds inference needed for b trials, so that at every grid point every
+    seed's inference had run at most b trials (and at the last, exactly K on the fastest seed)."""
+    return [float(min(np.asarray(r["answer_cpu"], dtype=np.float64)[b - 1] for r in results))
+            for b in budgets]
+
+
 def summarise_study(results: Sequence[dict], trials: int) -> dict:
-    """The ``study.json`` content (without the environment fields) from the per-seed results."""
+    """The ``study.json`` content (without the environment fields) from the per-seed results
+    (in any order: they are sorted by seed).  Everything that depends on the clock is under
+    ``timing`` (``TIMING_KEYS``)."""
+    results = sorted(results, key=lambda r: int(r["seed"]))
     budgets = budgets_up_to(trials)
+    n_targets = int(results[0]["targets"])
+    counts = dict(run=int(results[0]["runs"]), answer=n_targets, random_search=n_targets)
     methods = {}
     for name, scale in (("run", 1), ("answer", 1), ("random_search", 2)):
-        methods[name] = dict(by_budget={str(b): over_seeds([r[name][scale * b - 1] for r in results])
+        methods[name] = dict(by_budget={str(b): over_seeds_share([r[name][scale * b - 1] for r in results],
+                                                                 counts[name])
                                         for b in budgets})
     methods["random_search"]["draws_per_trial"] = 2
-    methods["exhaustive"] = over_seeds([r["exhaustive"] for r in results])
-    return dict(methods=methods,
+    methods["exhaustive"] = over_seeds_share([r["exhaustive"] for r in results], n_targets)
+    paired = dict(by_budget={str(b): over_seeds([r["answer"][b - 1] - r["random_search"][2 * b - 1]
+                                                 for r in results]) for b in budgets},
+                  ci=DIFF_CI_METHOD,
+                  what="answer accuracy of inference minus random search's, per seed, at equal "
+                       "rollouts (b inference trials against 2 b draws)")
+    grid = seconds_grid(results, budgets)
+    inf_s = np.stack([at_seconds(r["answer"], r["answer_cpu"], grid) for r in results])        # (k, G)
+    rs_s = np.stack([at_seconds(r["random_search"], r["random_search_cpu"], grid) for r in results])
+    covered = [sum(float(np.asarray(r["random_search_cpu"])[-1]) >= g for r in results) for g in grid]
+    equal_seconds = dict(
+        cpu_seconds=grid, budgets=budgets,
+        what=("answer accuracy at equal CPU seconds: at each point s (the least over seeds of the "
+              "CPU seconds of b inference trials) each method's answers after the trials or draws "
+              "it had finished within s seconds of its own CPU time; 0 if none.  With --search "
+              "rollouts random search may stop before s: then its last value stands, and "
+              "random_search_covered counts the seeds on which it ran at least s seconds"),
+        answer=[over_seeds_share(inf_s[:, i], n_targets) for i in range(len(grid))],
+        random_search=[over_seeds_share(rs_s[:, i], n_targets) for i in range(len(grid))],
+        difference=[over_seeds(inf_s[:, i] - rs_s[:, i]) for i in range(len(grid))],
+        random_search_covered=covered)
+    cost = dict(
+        inference=dict(rollouts_per_run=2 * int(trials),
+                       cpu_seconds=over_seeds([r["answer_cpu"][-1] for r in results]),
+                       ms_per_trial=over_seeds([1e3 * r["answer_cpu"][-1] / len(r["answer_cpu"])
+                                                for r in results])),
+        random_search=dict(rollouts_per_run=[len(r["random_search_cpu"]) for r in results],
+                           cpu_seconds=over_seeds([r["random_search_cpu"][-1] for r in results]),
+                           ms_per_draw=over_seeds([1e3 * r["random_search_cpu"][-1] / len(r["random_search_cpu"])
+                                                   for r in results])),
+        exhaustive=dict(rollouts_per_target=int(results[0]["exhaustive_rollouts"]),
+                        cpu_seconds=over_seeds([r["exhaustive_cpu"] for r in results])),
+        train_seconds=over_seeds([r["train_seconds"] for r in results]),
+        unit="CPU seconds of the worker process (time.process_time), one BLAS thread")
+    return dict(methods=methods, paired_difference=paired,
                 final_loss=over_seeds([r["final_loss"] for r in results]),
                 per_letter=per_letter(results),
-                budgets=budgets, ci=CI_METHOD,
+                budgets=budgets, ci=SHARE_CI_METHOD, ci_loss=CI_METHOD,
+                counts=dict(counts, exhaustive=n_targets,
+                            note="answers per seed behind each share (targets N; runs N R)"),
                 budget_unit=("inference trials (2 rollouts each); random search at budget b is "
                              "read after 2 b draws (1 rollout each): equal rollouts"),
                 seeds=[int(r["seed"]) for r in results],
-                seconds_per_seed=[float(r["seconds"]) for r in results])
+                timing=dict(equal_seconds=equal_seconds, cost=cost,
+                            seconds_per_seed=[float(r["seconds"]) for r in results]))
 
 
 def per_letter(results: Sequence[dict]) -> dict:
@@ -207,6 +344,53 @@ def per_letter(results: Sequence[dict]) -> dict:
                 row["wrong"] += 1
                 row["confused_with"][labels[got]] = row["confused_with"].get(labels[got], 0) + 1
     return table
+
+
+# what two runs must share to be merged (``merge_checks``): the settings, the data, the
+# numerical environment (per-seed numbers depend on NumPy, the BLAS and its threads)
+MERGE_KEYS = ("settings", "data_sha256", "targets_sha256", "numpy", "blas", "process")
+
+
+def seed_record(result: dict) -> dict:
+    """One seed's result as plain JSON values (arrays as lists, tuples as lists): what
+    ``OUT/seeds/seed_<s>.json`` holds and what ``summarise_study`` reads, in a run and in a merge
+    alike (so that both give the same study.json)."""
+    def plain(v):
+        if isinstance(v, np.ndarray):
+            return v.tolist()
+        if isinstance(v, (np.integer,)):
+            return int(v)
+        if isinstance(v, (np.floating,)):
+            return float(v)
+        if isinstance(v, tuple):
+            return list(v)
+        return v
+    return {k: plain(v) for k, v in result.items()}
+
+
+def merge_checks(metas: Sequence[dict], names: Sequence[str]) -> None:
+    """Raise ValueError naming every key of ``MERGE_KEYS`` on which the runs ``metas`` (their
+    study.json, named ``names``) differ, with the values, and any seed found in two runs."""
+    problems = []
+    for key in MERGE_KEYS:
+        first = metas[0].get(key)
+        for meta, name in zip(metas[1:], names[1:]):
+            if meta.get(key) != first:
+                if isinstance(first, dict) and isinstance(meta.get(key), dict):
+                    sub = sorted(k for k in set(first) | set(meta[key]) if first.get(k) != meta[key].get(k))
+                    what = "; ".join(f"{key}.{k}: {first.get(k)!r} in {names[0]}, "
+                                     f"{meta[key].get(k)!r} in {name}" for k in sub)
+                else:
+                    what = f"{key}: {first!r} in {names[0]}, {meta.get(key)!r} in {name}"
+                problems.append(what)
+    seen: dict = {}
+    for meta, name in zip(metas, names):
+        for s in meta.get("seeds", []):
+            if s in seen:
+                problems.append(f"seed {s} is in both {seen[s]} and {name}")
+            seen.setdefault(s, name)
+    if problems:
+        raise ValueError("cannot merge runs that differ: " + " | ".join(problems))
 
 
 def per_letter_markdown(table: dict) -> str:

@@ -337,6 +337,10 @@ def run_retrieve(args, model, data, labels, work: Path) -> dict:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] in (["study", "merge"], ["study", "sweep"]):          # study's own subcommands
+        from .cli_study import run_merge, run_sweep
+        return (run_merge if argv[1] == "merge" else run_sweep)(argv[2:])
     parser = build_parser()
     args = parser.parse_args(argv)
     on_main_thread = threading.current_thread() is threading.main_thread()

@@ -6,13 +6,13 @@ from typing import Sequence
 
 import numpy as np
 
-from ..protocols.study import t_975
+from ..protocols.study import at_seconds, share_band, t_975
 from .plots import _check_path, _figure, _save_atomically
 
 
 def mean_and_band(curves: np.ndarray):
     """``curves (n_seeds, K)`` -> mean (K,), and the 95% t interval of the mean (lo, hi) (K,)
-    (equal to the mean for one seed)."""
+    (equal to the mean for one seed): for differences and other non-shares."""
     n = curves.shape[0]
     mean = curves.mean(axis=0)
     if n < 2:
@@ -21,41 +21,140 @@ def mean_and_band(curves: np.ndarray):
     return mean, mean - half, mean + half
 
 
+def _log_x(ax, lo, hi):
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(lo, hi)
+
+
+def _share(ax, x, curves, count, label, colour, ls="-"):
+    mean, lo, hi = share_band(curves, count)
+    ax.plot(x, mean, color=colour, ls=ls, lw=1.8, label=label)
+    ax.fill_between(x, lo, hi, color=colour, alpha=0.18, lw=0)
+
+
 def plot_study(results: Sequence[dict], path, *, dpi: int = 90) -> str:
-    """Run accuracy, answer accuracy and random search against trials (log x), mean over seeds
-    with 95% bands, and exhaustive matching (mean over seeds) as a horizontal line.  Random
-    search is drawn at equal rollouts: its value at trial k is the one after 2 k draws."""
+    """At equal *rollouts* (no clock in it: the same for the same seeds and settings): left, run
+    accuracy, answer accuracy and random search against rollouts per run (an inference trial is
+    2, a draw 1), mean over seeds with the bands of ``SHARE_CI_METHOD``, exhaustive matching as
+    a line; right, the paired difference inference - random search per seed, mean and t band."""
     path = _check_path(path)
     run = np.stack([r["run"] for r in results])                                           # (n, K)
     answer = np.stack([r["answer"] for r in results])                                     # (n, K)
-    search = np.stack([r["random_search"][1::2] for r in results])                        # (n, K)
     K = run.shape[1]
-    k = np.arange(1, K + 1)
-    fig = _figure(7.5, 4.4)
-    ax = fig.add_subplot(1, 1, 1)
-    styles = [(answer, "answer (readout of inference)", "tab:blue", "-"),
-              (search, "random search, same readout (2 draws per trial)", "tab:orange", "--"),
-              (run, "run accuracy (c nearest its memory)", "tab:green", "-.")]
-    for curves, label, colour, ls in styles:
-        mean, lo, hi = mean_and_band(curves)
-        ax.plot(k, mean, color=colour, ls=ls, lw=1.8, label=label)
-        ax.fill_between(k, np.clip(lo, 0, 1), np.clip(hi, 0, 1), color=colour, alpha=0.18, lw=0)
+    search = np.stack([np.asarray(r["random_search"])[:2 * K] for r in results])          # (n, 2K)
+    n_t, n_r = int(results[0]["targets"]), int(results[0]["runs"])
+    k2 = 2 * np.arange(1, K + 1)
+    fig = _figure(11.5, 4.4)
+    ax = fig.add_subplot(1, 2, 1)
+    _share(ax, k2, answer, n_t, "inference: answer accuracy", "tab:blue")
+    _share(ax, np.arange(1, 2 * K + 1), search, n_t, "random search, same readout", "tab:orange", "--")
+    _share(ax, k2, run, n_r, "inference: run accuracy (c nearest its memory)", "tab:green", "-.")
     ex = float(np.mean([r["exhaustive"] for r in results]))
-    ax.axhline(ex, color="k", ls=":", lw=1.2, label=f"exhaustive matching ({ex:.2f}, P rollouts)")
-    chance = 1.0 / len(results[0]["labels"])
-    ax.axhline(chance, color="0.6", ls=":", lw=1, label="chance")
-    ax.set_xscale("log")
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlim(1, max(K, 2))
+    P = int(results[0]["exhaustive_rollouts"])
+    ax.axhline(ex, color="k", ls=":", lw=1.2, label=f"exhaustive matching ({ex:.2f}, {P} rollouts)")
+    ax.axhline(1.0 / len(results[0]["labels"]), color="0.6", ls=":", lw=1, label="chance")
+    _log_x(ax, 1, max(2 * K, 2))
     ax.set_ylim(0, 1.03)
-    ax.set_xlabel("trials (inference trials; random search at equal rollouts: 2 draws per trial)")
+    ax.set_xlabel("rollouts per run (inference trial: 2, random draw: 1)")
     ax.set_ylabel("accuracy")
-    ax.set_title(f"retrieval over {len(results)} seeds: mean and 95% t interval of the mean "
-                 f"(bands clipped to [0, 1])", fontsize=10)
+    ax.set_title(f"equal rollouts, {len(results)} seeds: mean, 95% Wilson band (effective n)", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, loc="lower right")
+    ax = fig.add_subplot(1, 2, 2)
+    diff = answer - search[:, 1::2]                                                       # (n, K)
+    mean, lo, hi = mean_and_band(diff)
+    ax.plot(k2, mean, color="tab:purple", lw=1.8, label="inference - random search (paired per seed)")
+    ax.fill_between(k2, lo, hi, color="tab:purple", alpha=0.2, lw=0, label="95% t interval over seeds")
+    ax.axhline(0, color="k", lw=0.8)
+    _log_x(ax, 2, max(2 * K, 3))
+    ax.set_xlabel("rollouts per run")
+    ax.set_ylabel("difference in answer accuracy")
+    ax.set_title("paired difference at equal rollouts", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def dense_seconds(results: Sequence[dict], points: int = 80) -> np.ndarray:
+    """A log-spaced grid of CPU seconds from the first finished trial of any method on the
+    slowest seed to the end of inference on the fastest."""
+    lo = max(min(float(r["answer_cpu"][0]), float(r["random_search_cpu"][0])) for r in results)
+    hi = min(float(r["answer_cpu"][-1]) for r in results)
+    return np.geomspace(lo, max(hi, lo * 1.01), points)
+
+
+def _seconds_panel(ax, results, grid, *, legend=True):
+    n_t = int(results[0]["targets"])
+    inf = np.stack([at_seconds(r["answer"], r["answer_cpu"], grid) for r in results])
+    rs = np.stack([at_seconds(r["random_search"], r["random_search_cpu"], grid) for r in results])
+    _share(ax, grid, inf, n_t, "inference (answer accuracy)", "tab:blue")
+    _share(ax, grid, rs, n_t, "random search (same readout)", "tab:orange", "--")
+    _log_x(ax, grid[0], grid[-1])
+    ax.set_ylim(0, 1.03)
+    ax.grid(True, which="both", alpha=0.3)
+    if legend:
+        ax.legend(fontsize=7, loc="lower right")
+    return inf, rs
+
+
+def plot_study_seconds(results: Sequence[dict], summary: dict, path, *, dpi: int = 90) -> str:
+    """At equal *CPU seconds* (timing: it changes from run to run): left, answer accuracy of
+    inference and random search against the CPU seconds each spent, with exhaustive matching's
+    cost and accuracy as a point; right, their paired difference (t band over seeds)."""
+    path = _check_path(path)
+    grid = dense_seconds(results)
+    fig = _figure(11.5, 4.4)
+    ax = fig.add_subplot(1, 2, 1)
+    inf, rs = _seconds_panel(ax, results, grid, legend=False)
+    ex_cpu = float(np.mean([r["exhaustive_cpu"] for r in results]))
+    ex = float(np.mean([r["exhaustive"] for r in results]))
+    if grid[0] <= ex_cpu <= grid[-1]:
+        ax.plot([ex_cpu], [ex], "k*", ms=9, label=f"exhaustive matching ({ex:.2f})")
+    else:
+        ax.axhline(ex, color="k", ls=":", lw=1.2, label=f"exhaustive matching ({ex:.2f}, {ex_cpu:.2g} s)")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel("CPU seconds spent (one BLAS thread)")
+    ax.set_ylabel("answer accuracy")
+    ax.set_title(f"equal CPU seconds, {len(results)} seeds: mean, 95% Wilson band (effective n)", fontsize=9)
+    ax = fig.add_subplot(1, 2, 2)
+    mean, lo, hi = mean_and_band(inf - rs)
+    ax.plot(grid, mean, color="tab:purple", lw=1.8, label="inference - random search (paired per seed)")
+    ax.fill_between(grid, lo, hi, color="tab:purple", alpha=0.2, lw=0, label="95% t interval over seeds")
+    ax.axhline(0, color="k", lw=0.8)
+    _log_x(ax, grid[0], grid[-1])
+    ax.set_xlabel("CPU seconds spent")
+    ax.set_ylabel("difference in answer accuracy")
+    ax.set_title("paired difference at equal CPU seconds", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    _save_atomically(fig, path, dpi)
+    return path
+
+
+def plot_sweep(studies: Sequence[dict], seeds: Sequence[Sequence[dict]], path, *, dpi: int = 90) -> str:
+    """One panel per study (one value of C): answer accuracy against CPU seconds, inference and
+    random search, mean over seeds with 95% Wilson bands (effective n)."""
+    path = _check_path(path)
+    n = len(studies)
+    fig = _figure(3.4 * n + 0.6, 3.6)
+    for i, (summary, results) in enumerate(zip(studies, seeds)):
+        ax = fig.add_subplot(1, n, i + 1)
+        grid = dense_seconds(results)
+        _seconds_panel(ax, results, grid, legend=(i == 0))
+        ax.axhline(1.0 / len(results[0]["labels"]), color="0.6", ls=":", lw=1)
+        st = summary["settings"]
+        ax.set_title(f"C = {st['causes_dim']} ({len(results)} seeds, {st['trials']} trials)", fontsize=9)
+        ax.set_xlabel("CPU seconds spent")
+        if i == 0:
+            ax.set_ylabel("answer accuracy")
+    fig.suptitle("inference against random search at equal CPU seconds, as the space of causes grows",
+                 fontsize=10)
     fig.tight_layout()
     _save_atomically(fig, path, dpi)
     return path

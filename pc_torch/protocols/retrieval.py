@@ -44,7 +44,8 @@ def retrieve(model, targets, target_ids: Optional[Sequence[int]] = None, *, rest
     c_path[0] = c
     generation_error = torch.empty(K, B, dtype=dtype, device=device)
     report = Progress("retrieve", K, progress)
-    t0 = time.perf_counter()
+    cpu = np.empty(K)                                     # cumulative CPU seconds after each trial
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for k in range(K):
         trace = rollout(params, x, c, h0, mus=mus, rng=rng, **rates)                      # inference
         c = trace.c[-1]
@@ -55,8 +56,9 @@ def retrieve(model, targets, target_ids: Optional[Sequence[int]] = None, *, rest
         if not bool(torch.isfinite(generation_error[k]).all()):
             check_trial(k, dict(generation_error=generation_error[k].cpu().numpy()), model, targets, rates)
         c_path[k + 1] = c
+        cpu[k] = time.process_time() - cpu0
         if report.emit is not None:
             report.update(k + 1, f"generation error {float(generation_error[k].mean()):.4f}")
     seconds = time.perf_counter() - t0
     return summarise(c_path.cpu().numpy(), run_ids, generation_error.cpu().numpy(),
-                     model.mus, model.labels, radius, seconds, restarts=R)
+                     model.mus, model.labels, radius, seconds, restarts=R, trial_cpu_seconds=cpu)

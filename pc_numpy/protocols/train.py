@@ -192,7 +192,7 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
         keep          : "last" (the parameters after the last update) or "best" (the iterate with
                         the lowest loss seen, ``losses.argmin()``: Adam sometimes spikes near
                         the end); "last" is the original protocol; the two are compared over
-                        10 seeds in the README (Results)
+                        10 seeds in docs/results.md
         kind          : "hc-a" (additive causes, the default) or "hc-m" (multiplicative, docs/model.md §2b)
         factor_dim    : F, the number of factors of "hc-m" (required there, refused for "hc-a")
 

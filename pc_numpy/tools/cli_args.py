@@ -68,7 +68,7 @@ def _tau(text: str) -> float:
     return value
 
 
-DEFAULT_FACTORS = 32        # F of PC-RNN-HC-M when --factors is not given (README: the F sweep)
+DEFAULT_FACTORS = 32        # F of PC-RNN-HC-M when --factors is not given (docs/results.md: the F sweep)
 
 
 def add_model_arguments(p) -> None:

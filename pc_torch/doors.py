@@ -18,7 +18,7 @@ import torch
 
 from pc_numpy.tools.checks import (Dim, as_scalar, check_mask, check_memory, check_rates,  # noqa: F401
                                    check_shape, trace_bytes)
-from pc_numpy.tools.doors import PARAM_SHAPES, adam_settings
+from pc_numpy.tools.doors import NO_FACTORS, PARAM_SHAPES, adam_settings
 
 
 def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
@@ -86,16 +86,16 @@ def check_params(params, kind: type, dims: Optional[dict] = None, name: str = "p
                   for field, value in zip(params._fields, params)))
 
 
-def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=None) -> tuple:
+def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=NO_FACTORS) -> tuple:
     """As ``pc_numpy.tools.doors.init_params_args``, with a ``torch.Generator``."""
     C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
     S = as_scalar("states_dim", states_dim, low=1, integer=True)
     O = as_scalar("output_dim", output_dim, low=1, integer=True)
-    F = 0 if factor_dim is None else as_scalar("factor_dim", factor_dim, low=1, integer=True)
+    F = 0 if factor_dim is NO_FACTORS else as_scalar("factor_dim", factor_dim, low=1, integer=True)
     check_memory("init_params", 8 * (O * S + O + S * C + S * S + S + 3 * S * F + C * F),
                  dict(states_dim=S, causes_dim=C, output_dim=O))
     check_generator("rng", rng)
-    return (C, S, O) if factor_dim is None else (C, S, O, F)
+    return (C, S, O) if factor_dim is NO_FACTORS else (C, S, O, F)
 
 
 def initial_state(c0, h0, dims: dict, device=None):
@@ -192,3 +192,21 @@ def adam_args(values, **settings) -> dict:
         raise TypeError("values must be a non-empty dict of name -> tensor")
     checked = adam_settings(**settings)
     return {name: as_float_tensor(f"values[{name!r}]", v) for name, v in values.items()}, checked
+
+
+def check_dtype_device(dtype, device) -> None:
+    """``dtype`` torch.float32 or torch.float64; ``device`` None or a device torch knows and can
+    use here (so that a bad one is named at the door, not as torch's error midway)."""
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    if device is None:
+        return
+    if not isinstance(device, (str, torch.device, int)) or isinstance(device, bool):
+        raise TypeError(f"device must be None, a str or a torch.device, got {type(device).__name__}")
+    try:
+        where = torch.device(device)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r} "
+                         f"({exc})") from None
+    if where.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: CUDA is not available on this machine")

@@ -533,6 +533,29 @@ def test_torch_generator_on_other_device():
     refused("rng", pct.rollout, **kw)
 
 
+def test_torch_meta_tensors():
+    """Parameters or data on the 'meta' device (no values): a clear error, not torch's."""
+    meta = type(TPARAMS)(*(v.to("meta") for v in TPARAMS))
+    refused("w_o", pct.rollout, **dict(TGOOD["rollout"], params=meta))
+    refused("x", pct.rollout, **dict(TGOOD["rollout"], x=TGOOD["rollout"]["x"].to("meta")))
+    refused("x", pct.loss_and_grads, **dict(TGOOD["loss_and_grads"], x=TGOOD["loss_and_grads"]["x"].to("meta")))
+
+
+@pytest.mark.parametrize("arg", ["x", "c0", "h0", "mus", "xi"])
+def test_torch_mixed_dtypes(arg):
+    """One float32 tensor among float64 ones: the parameters' dtype, the numbers of float64 data
+    to float32 rounding (torch does not promote in a matmul)."""
+    want = strict(pct.rollout, **TGOOD["rollout"])
+    got = strict(pct.rollout, **dict(TGOOD["rollout"], **{arg: TGOOD["rollout"][arg].float()}))
+    for name, a, b in zip(want._fields, want, got):
+        assert b.dtype == torch.float64, name
+        # the float32 copy differs from the float64 value by at most one float32 rounding (2**-24
+        # relative); the model is Lipschitz with a small constant here: 1e-5 absolute is ample
+        assert torch.allclose(a, b, rtol=0, atol=1e-5), (name, float((a - b).abs().max()))
+    if arg in ("x", "c0", "h0"):
+        strict(pct.loss_and_grads, **dict(TGOOD["loss_and_grads"], **{arg: TGOOD["loss_and_grads"][arg].float()}))
+
+
 def test_torch_rng_wrong_type():
     kw = dict(TGOOD["rollout"], xi=None, rng=np.random.default_rng(0))
     refused("rng", pct.rollout, **kw)

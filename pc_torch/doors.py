@@ -3,8 +3,9 @@
 not model), for tensors.
 
 Tensors keep their floating dtype; NumPy arrays and integer tensors become float64.  Every
-tensor is moved to the device of the parameters, and the noise of (7) is drawn there, so that
-a model on a GPU runs there from end to end.
+tensor is moved to the device and dtype of the parameters (torch does not promote a float32
+tensor against a float64 one), and the noise of (7) is drawn there, so that a model on a GPU
+runs there from end to end.
 """
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ import torch
 
 from pc_numpy.tools.checks import (Dim, as_scalar, check_mask, check_memory, check_rates,  # noqa: F401
                                    check_shape, trace_bytes)
-from pc_numpy.tools.doors import PARAM_SHAPES, adam_settings
+from pc_numpy.tools.doors import NO_FACTORS, PARAM_SHAPES, adam_settings
 
 
 def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
-                    dims: Optional[dict] = None, *, finite: bool = True, device=None) -> torch.Tensor:
-    """Return ``value`` as a floating tensor (on ``device`` if given) after checking type, shape
-    (with symbols) and values."""
+                    dims: Optional[dict] = None, *, finite: bool = True, device=None,
+                    dtype=None) -> torch.Tensor:
+    """Return ``value`` as a floating tensor (on ``device`` and of ``dtype`` if given) after
+    checking type, shape (with symbols) and values."""
     ma = sys.modules.get("numpy.ma")
     if ma is not None and isinstance(value, ma.MaskedArray):
         raise TypeError(f"{name} is a masked array: masks are not supported (the masked values "
@@ -47,9 +49,11 @@ def as_float_tensor(name: str, value, shape: Optional[Sequence[Dim]] = None,
         check_shape(name, tuple(t.shape), shape, dims)
     if t.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(t.shape)}")
+    if t.is_meta:
+        raise ValueError(f"{name} is on the 'meta' device: it holds no values")
     if finite and not bool(torch.isfinite(t.detach()).all()):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return t if device is None else t.to(device)
+    return t if device is None and dtype is None else t.to(device=device, dtype=dtype)
 
 
 def check_generator(name: str, gen, device=None) -> torch.Generator:
@@ -82,27 +86,29 @@ def check_params(params, kind: type, dims: Optional[dict] = None, name: str = "p
         raise TypeError(f"{name} must be a {where}.Params (from {where}.init_params), got {got}")
     dims = {} if dims is None else dims
     device = params[0].device if isinstance(params[0], torch.Tensor) else None
-    return kind(*(as_float_tensor(f"{name}.{field}", value, PARAM_SHAPES[field], dims, device=device)
+    dtype = params[0].dtype if isinstance(params[0], torch.Tensor) else None
+    return kind(*(as_float_tensor(f"{name}.{field}", value, PARAM_SHAPES[field], dims, device=device,
+                                  dtype=dtype)
                   for field, value in zip(params._fields, params)))
 
 
-def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=None) -> tuple:
+def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=NO_FACTORS) -> tuple:
     """As ``pc_numpy.tools.doors.init_params_args``, with a ``torch.Generator``."""
     C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
     S = as_scalar("states_dim", states_dim, low=1, integer=True)
     O = as_scalar("output_dim", output_dim, low=1, integer=True)
-    F = 0 if factor_dim is None else as_scalar("factor_dim", factor_dim, low=1, integer=True)
+    F = 0 if factor_dim is NO_FACTORS else as_scalar("factor_dim", factor_dim, low=1, integer=True)
     check_memory("init_params", 8 * (O * S + O + S * C + S * S + S + 3 * S * F + C * F),
                  dict(states_dim=S, causes_dim=C, output_dim=O))
     check_generator("rng", rng)
-    return (C, S, O) if factor_dim is None else (C, S, O, F)
+    return (C, S, O) if factor_dim is NO_FACTORS else (C, S, O, F)
 
 
-def initial_state(c0, h0, dims: dict, device=None):
+def initial_state(c0, h0, dims: dict, device=None, dtype=None):
     """``c0`` (B, C) or (C,), ``h0`` (B, S) or (S,) -> both as (B, ·) tensors."""
-    c0 = as_float_tensor("c0", c0, device=device)
+    c0 = as_float_tensor("c0", c0, device=device, dtype=dtype)
     c0 = as_float_tensor("c0", c0, ("C",) if c0.dim() == 1 else ("B", "C"), dims)
-    h0 = as_float_tensor("h0", h0, device=device)
+    h0 = as_float_tensor("h0", h0, device=device, dtype=dtype)
     h0 = as_float_tensor("h0", h0, ("S",) if h0.dim() == 1 else ("B", "S"), dims)
     return c0.expand(dims["B"], dims["C"]), h0.expand(dims["B"], dims["S"])
 
@@ -114,9 +120,9 @@ def rollout_args(params, x, c0, h0, kind: type, *, tau, alpha_x, alpha_h, alpha_
     observed)`` as ``pc_numpy.tools.doors.rollout_args`` does."""
     dims: dict = {}
     params = check_params(params, kind, dims)
-    device = params.w_o.device
-    x = as_float_tensor("x", x, ("T", "B", "O"), dims, device=device)
-    c0, h0 = initial_state(c0, h0, dims, device)
+    device, dtype = params.w_o.device, params.w_o.dtype
+    x = as_float_tensor("x", x, ("T", "B", "O"), dims, device=device, dtype=dtype)
+    c0, h0 = initial_state(c0, h0, dims, device, dtype)
     rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
                         sigma_r=sigma_r, sigma_c=sigma_c)
     T, B, C = dims["T"], dims["B"], dims["C"]
@@ -125,11 +131,11 @@ def rollout_args(params, x, c0, h0, kind: type, *, tau, alpha_x, alpha_h, alpha_
     if mus is not None or rates["alpha_c"] > 0:
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
-        mus = as_float_tensor("mus", mus, ("P", "C"), dims, device=device)
+        mus = as_float_tensor("mus", mus, ("P", "C"), dims, device=device, dtype=dtype)
     if xi is not None and rng is not None:
         raise ValueError("give either rng or xi (the noise draws of (7)), not both")
     if xi is not None:
-        xi = as_float_tensor("xi", xi, ("T", "B", "C"), dims, device=device)
+        xi = as_float_tensor("xi", xi, ("T", "B", "C"), dims, device=device, dtype=dtype)
     elif rng is not None:
         check_generator("rng", rng, device)
         if rates["sigma_r"] > 0:
@@ -167,9 +173,9 @@ def loss_and_grads_args(params, x, c0, h0, kind: type, *, tau, observed) -> tupl
     as (T, B) or None."""
     dims: dict = {}
     params = check_params(params, kind, dims)
-    device = params.w_o.device
-    x = as_float_tensor("x", x, ("T", "B", "O"), dims, device=device)
-    initial_state(c0, h0, dims, device)
+    device, dtype = params.w_o.device, params.w_o.dtype
+    x = as_float_tensor("x", x, ("T", "B", "O"), dims, device=device, dtype=dtype)
+    initial_state(c0, h0, dims, device, dtype)
     as_scalar("tau", tau, low=1)
     T, B = dims["T"], dims["B"]
     if observed is not None:
@@ -180,8 +186,8 @@ def loss_and_grads_args(params, x, c0, h0, kind: type, *, tau, observed) -> tupl
         if not bool(observed.any()):
             raise ValueError("observed must mark at least one step as observed (1): the loss is a "
                              "mean over the observed entries")
-    c0 = as_float_tensor("c0", c0, device=device)
-    h0 = as_float_tensor("h0", h0, device=device)
+    c0 = as_float_tensor("c0", c0, device=device, dtype=dtype)
+    h0 = as_float_tensor("h0", h0, device=device, dtype=dtype)
     return params, x, c0, h0, observed
 
 
@@ -192,3 +198,21 @@ def adam_args(values, **settings) -> dict:
         raise TypeError("values must be a non-empty dict of name -> tensor")
     checked = adam_settings(**settings)
     return {name: as_float_tensor(f"values[{name!r}]", v) for name, v in values.items()}, checked
+
+
+def check_dtype_device(dtype, device) -> None:
+    """``dtype`` torch.float32 or torch.float64; ``device`` None or a device torch knows and can
+    use here (so that a bad one is named at the door, not as torch's error midway)."""
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    if device is None:
+        return
+    if not isinstance(device, (str, torch.device, int)) or isinstance(device, bool):
+        raise TypeError(f"device must be None, a str or a torch.device, got {type(device).__name__}")
+    try:
+        where = torch.device(device)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r} "
+                         f"({exc})") from None
+    if where.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: CUDA is not available on this machine")

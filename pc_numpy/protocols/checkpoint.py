@@ -41,6 +41,8 @@ _STRING_KEYS = {"labels", "data_fingerprint", "format"}
 
 def save_model(path, model: Model) -> None:
     """Save ``model`` to ``path`` (``.npz``), atomically.  See the module docstring for the keys."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
     model = check_model(model)              # never write a file that load_model would refuse
     arrays = dict(model.params._asdict(), mus=model.mus, h0=model.h0,
                   tau=np.float64(model.tau), labels=np.array(model.labels, dtype=str),

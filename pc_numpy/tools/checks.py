@@ -150,11 +150,14 @@ def overflow_error(function: str, exc: FloatingPointError, *, step: Optional[int
     line of the equation, where ``pdb.pm()`` lands).  Names ``function`` (the entry point), the
     equation, the ``step`` and the likely culprits among ``arguments`` (``likely_culprits``:
     computed here, only once something went wrong)."""
+    where = f" at {step_name} {step}" if step is not None else ""
     if isinstance(exc, NumericalError):        # already made clear by an entry point called inside
-        return exc
+        if exc.function == function:
+            return exc
+        return NumericalError(f"{function}{where}: {exc}", function=function, quantity=exc.quantity,
+                              step=exc.step if step is None else step, culprits=exc.culprits)
     equation = _equation_of(exc) or function
     culprits = likely_culprits(**arguments)
-    where = f" at {step_name} {step}" if step is not None else ""
     blame = f"; the likely culprit: {', '.join(culprits)}" if culprits else ""
     return NumericalError(f"{function}: {equation} overflowed to NaN or inf{where} ({exc}) although "
                           f"the arguments are finite{blame}", function=function, quantity=equation,
@@ -250,7 +253,8 @@ def as_scalar(name: str, value, *, low: Optional[float] = None, low_inclusive: b
     Any Python integer is accepted as input, however large: an ``integer`` must be at most
     ``MAX_INT`` (2**63 - 1) unless ``high`` says less; a real must fit in a float64."""
     ok_types = (numbers.Integral,) if integer else (numbers.Real,)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, ok_types):
+    # np.timedelta64 registers itself as a numbers.Integral: a duration is not a number here
+    if isinstance(value, (bool, np.bool_, np.timedelta64)) or not isinstance(value, ok_types):
         kind = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {kind}, got {type(value).__name__}")
     if isinstance(value, np.ndarray):  # 0-d arrays count as numbers.Real only via np.generic

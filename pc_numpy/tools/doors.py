@@ -43,17 +43,20 @@ def check_params(params, kind: type, dims: Optional[dict] = None, name: str = "p
     return kind(*arrays)
 
 
-def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=None) -> tuple:
+NO_FACTORS = object()      # HC-A's init_params passes no factor_dim (HC-M's may pass None: refused)
+
+
+def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=NO_FACTORS) -> tuple:
     """``init_params``' arguments: sizes as ints >= 1, ``rng`` a ``numpy.random.Generator``,
     the parameters within the memory budget.  Returns ``(C, S, O)`` (and ``F`` if given)."""
     C = as_scalar("causes_dim", causes_dim, low=1, integer=True)
     S = as_scalar("states_dim", states_dim, low=1, integer=True)
     O = as_scalar("output_dim", output_dim, low=1, integer=True)
-    F = 0 if factor_dim is None else as_scalar("factor_dim", factor_dim, low=1, integer=True)
+    F = 0 if factor_dim is NO_FACTORS else as_scalar("factor_dim", factor_dim, low=1, integer=True)
     check_rng("rng", rng)
     check_memory("init_params", 8 * (O * S + O + S * C + S * S + S + 3 * S * F + C * F),
                  dict(states_dim=S, causes_dim=C, output_dim=O))
-    return (C, S, O) if factor_dim is None else (C, S, O, F)
+    return (C, S, O) if factor_dim is NO_FACTORS else (C, S, O, F)
 
 
 def initial_state(c0, h0, dims: dict):

@@ -11,7 +11,7 @@ from pc_numpy.protocols.model import check_model
 from pc_numpy.protocols.retrieval import RetrievalResult, check_retrieval_args, check_trial, summarise
 from pc_numpy.tools.checks import as_scalar
 from pc_numpy.tools.progress import Progress
-from ..doors import check_generator
+from ..doors import check_dtype_device, check_generator
 from ..params import Params
 from ..rollout import rollout
 
@@ -30,6 +30,7 @@ def retrieve(model, targets, target_ids: Optional[Sequence[int]] = None, *, rest
     targets, target_ids, R, K, radius, rates = check_retrieval_args(
         model, targets, target_ids, restarts=restarts, trials=trials, radius=radius,
         rates=dict(alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c, sigma_r=sigma_r, sigma_c=sigma_c))
+    check_dtype_device(dtype, device)
     if rng is None:
         rng = torch.Generator(device=device or "cpu").manual_seed(as_scalar("seed", seed, low=0, integer=True))
     check_generator("rng", rng, device or "cpu")

@@ -18,6 +18,7 @@ from pc_numpy.protocols.train import (PARAM_NAMES, Model, TrainResult, _save_if_
                                       diverged, finish_training, fingerprint, initial_values,
                                       train_args)
 from ..adam import Adam
+from ..doors import check_dtype_device
 from ..bptt import loss
 from ..params import Params
 
@@ -36,6 +37,7 @@ def train(data, labels=None, *, states_dim: int = 50, causes_dim: int = 2, tau: 
         data, labels, states_dim=states_dim, causes_dim=causes_dim, tau=tau, iterations=iterations,
         lr=lr, weight_decay=weight_decay, seed=seed, learn_h0=learn_h0, checkpoint_path=checkpoint_path,
         checkpoint_every=checkpoint_every)                                                 # the door
+    check_dtype_device(dtype, device)
     N, T, O = data.shape
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
                            rng=np.random.default_rng(hp["seed"]))

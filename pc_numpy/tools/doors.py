@@ -111,7 +111,7 @@ def rollout_args(params, x, c0, h0, kind: type, *, tau, alpha_x, alpha_h, alpha_
     """
     dims: dict = {}
     params = check_params(params, kind, dims)
-    x = as_float_array("x", x, ("T", "B", "O"), dims)
+    x = as_float_array("x", x, ("T", "B", "O"), dims, finite=False)      # finite: after the budget
     c0, h0 = initial_state(c0, h0, dims)
     rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
                         sigma_r=sigma_r, sigma_c=sigma_c)
@@ -121,6 +121,8 @@ def rollout_args(params, x, c0, h0, kind: type, *, tau, alpha_x, alpha_h, alpha_
         mus = as_float_array("mus", mus, ("P", "C"), dims)
     T, B, O, S, C = dims["T"], dims["B"], dims["O"], dims["S"], dims["C"]
     check_memory("rollout", trace_bytes(T, B, O, S, C), dict(x=x.shape, h0=h0.shape))
+    if not np.logical_and.reduce(np.isfinite(x), axis=None):   # (a huge broadcast view: budget first)
+        raise ValueError("x must be finite (no NaN or inf)")
     xi = noise(rates["sigma_r"], rng, xi, dims, x.dtype)
     observed = observed_mask(observed, dims, x.dtype)
     return params, x, c0, h0, rates, mus, xi, observed

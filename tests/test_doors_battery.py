@@ -137,7 +137,7 @@ def accepted_or_refused(argument, fn, **kwargs):
 # ---------------------------------------------------------------------------------------------
 def bad_arrays(good: np.ndarray, shape: str):
     """(label, bad value) for an array argument (a float64 array of symbolic ``shape``)."""
-    nan, inf, big = good.copy(), good.copy(), good.copy()
+    nan, inf = good.copy(), good.copy()
     nan.flat[-1] = np.nan
     inf.flat[0] = np.inf
     out = [

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -36,8 +35,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from .checks import MAX_INT, NumericalError, TooLarge
-from .cli_args import (DEFAULT_FACTORS, UsageError, _load_data, _nonnegative_float, _positive_float,
+from .checks import NumericalError, TooLarge
+from .cli_args import (UsageError, _load_data, _nonnegative_float, _positive_float,
                        _positive_int, _seed, _tau, _write_json, add_model_arguments, model_kwargs)
 from .files import WriteFailed, check_writable, display, exclusive_folder, printable
 

@@ -10,6 +10,7 @@ For every value ``p`` with gradient ``d_p``, at step ``t = 1, 2, ...``:
 The state (``m``, ``v``, ``t``) lives in plain attributes a debugger shows.
 """
 
+import math
 from typing import Dict, Mapping
 
 import numpy as np
@@ -54,7 +55,7 @@ class Adam:
         d = d_p + self.weight_decay * p
         m = self.beta1 * m + (1.0 - self.beta1) * d
         v = self.beta2 * v + (1.0 - self.beta2) * d ** 2
-        p = p - (self.lr / (1.0 - self.beta1 ** t)) * m / (np.sqrt(v) / np.sqrt(1.0 - self.beta2 ** t) + self.eps)
+        p = p - (self.lr / (1.0 - self.beta1 ** t)) * m / (np.sqrt(v) / math.sqrt(1.0 - self.beta2 ** t) + self.eps)
         # END SOLUTION
         self.m[name], self.v[name] = m, v
         return p

@@ -1,8 +1,7 @@
 """The generative (top-down) pass: equations (1)-(3) of the model (docs/model.md §2).
 
-Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
-These are the formulas and check nothing (the entry points check once, at the door); called
-directly, they behave as NumPy does (its own errors and warnings).
+Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output (leading axes alike:
+``pc_numpy.params``).  The formulas check nothing (the entry points check, at the door).
 """
 
 from typing import Optional
@@ -28,7 +27,7 @@ def hidden_prior(h_post_prev: np.ndarray, c_prev: np.ndarray, params: Params, *,
     """
     # BEGIN SOLUTION
     k = 1.0 / tau
-    drive = np.tanh(h_post_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r      # (B, S)
+    drive = np.tanh(h_post_prev) @ params.w_r.mT + c_prev @ params.w_c.mT + params.b_r    # (B, S)
     return (1.0 - k) * h_post_prev + k * drive                                            # (B, S)
     # END SOLUTION
 
@@ -44,7 +43,7 @@ def prediction(h_prior: np.ndarray, params: Params) -> np.ndarray:
     Returns ``x_pred[t]`` of shape (B, O).  (Any leading axes work alike: ``(T, B, S) -> (T, B, O)``.)
     """
     # BEGIN SOLUTION
-    return np.tanh(h_prior) @ params.w_o.T + params.b_o                                   # (B, O)
+    return np.tanh(h_prior) @ params.w_o.mT + params.b_o                                  # (B, O)
     # END SOLUTION
 
 

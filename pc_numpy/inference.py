@@ -4,9 +4,8 @@ The output error pulls the hidden state toward states that explain the target (4
 correction could not have been predicted, the hidden error (5), pulls the hidden causes (6),
 with exploration noise proportional to it (7).
 
-Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output.
-These are the formulas and check nothing (the entry points check once, at the door); called
-directly, they behave as NumPy does (its own errors and warnings).
+Shapes: ``B`` batch, ``S`` hidden state, ``C`` hidden causes, ``O`` output (leading axes alike:
+``pc_numpy.params``).  The formulas check nothing (the entry points check, at the door).
 """
 
 import numpy as np
@@ -77,12 +76,9 @@ def causes_noise(c: np.ndarray, error_h: np.ndarray, xi: np.ndarray, *,
     error) barely moves; one that is badly explained explores.  The standard normal draws ``xi``
     are an argument, so that two implementations can be fed the same numbers.
 
-    where
-        c       : (B, C)  causes after (6)
-        error_h : (B, S)  hidden error of step t, from (5)
-        xi      : (B, C)  standard normal draws for step t
-        sigma_r : float   noise scale, >= 0
+    where  c : (B, C) causes after (6);  error_h : (B, S) hidden error of step t, from (5);
+           xi : (B, C) standard normal draws for step t;  sigma_r : float, noise scale >= 0.
     Returns the updated causes, shape (B, C).
     """
-    norm = np.sqrt((error_h ** 2).sum(axis=1, keepdims=True))                             # (B, 1)
+    norm = np.sqrt((error_h ** 2).sum(axis=-1, keepdims=True))                            # (B, 1)
     return c + sigma_r * norm * xi                                                        # (B, C)

@@ -1,7 +1,9 @@
 """The network's parameters: their names, shapes and initialisation (docs/model.md §2).
 
 Shapes: ``O`` output dimension, ``S`` hidden-state dimension, ``C`` hidden-causes dimension.
-Batch is in rows, so a weight multiplies from the right as its transpose (``h @ w_r.T``).
+Batch is in rows, so a weight multiplies from the right as its transpose, written ``h @ w_r.mT``:
+``.mT`` transposes the last two axes (``.T`` of a matrix), so the same lines run a *stack* of Z
+models (``protocols.stacked``: each array with a leading Z axis, biases (Z, 1, ·)) on (Z, B, ·).
 """
 
 from typing import NamedTuple

@@ -6,9 +6,8 @@ The memories are ``P`` means ``mus (P, C)``; the prior density is the equal-weig
 
 and (8) moves ``c`` up its log-density: ``g(c) = 0.5 * grad log p(c)``.
 
-Shapes: ``B`` batch, ``C`` hidden causes, ``P`` number of memories.
-These are the formulas and check nothing (the entry points check once, at the door); called
-directly, they behave as NumPy does (its own errors and warnings).
+Shapes: ``B`` batch, ``C`` hidden causes, ``P`` memories (leading axes alike: ``pc_numpy.params``).
+The formulas check nothing (the entry points check, at the door).
 """
 
 import numpy as np
@@ -19,11 +18,16 @@ def prior_logits(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarra
     ``responsibilities`` and ``log_prior`` share.
 
         l_k(c) = -||c - mus[k]||**2 / (2 * sigma_c**2)
+               = -(||c||**2 - 2 c . mus[k] + ||mus[k]||**2) / (2 * sigma_c**2)
+
+    The second line is computed (one product, not a slow (B, P, C) array: docs/speed.md); its
+    rounding error, ``eps ||c||**2`` (eps 1e-16, float32 6e-8), is far below ``sigma_c**2``.
 
     where  c : (B, C);  mus : (P, C);  sigma_c : float > 0.   Returns ``l`` of shape (B, P).
     """
-    diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
-    return -(diff ** 2).sum(axis=2) / (2.0 * sigma_c ** 2)                                # (B, P)
+    sq_dist = ((c ** 2).sum(axis=-1, keepdims=True) - 2.0 * (c @ mus.mT)                 # (B, P)
+               + (mus ** 2).sum(axis=-1)[..., None, :])
+    return -sq_dist / (2.0 * sigma_c ** 2)                                                # (B, P)
 
 
 def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarray:
@@ -36,16 +40,13 @@ def responsibilities(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.nd
     (The original notebook added ``1e-40`` to every exponential instead; far from every mean the
     floor outweighs them all and ``c`` drifts to the centroid: tutorial 04.)
 
-    where
-        c       : (B, C)  hidden causes
-        mus     : (P, C)  the means (memories)
-        sigma_c : float   width of every component, > 0
+    where  c : (B, C);  mus : (P, C) the means (memories);  sigma_c : float > 0, their width.
     Returns ``r`` of shape (B, P); each row sums to 1.
     """
     logits = prior_logits(c, mus, sigma_c=sigma_c)                                        # (B, P)
     # BEGIN SOLUTION
-    weights = np.exp(logits - logits.max(axis=1, keepdims=True))                          # (B, P)
-    return weights / weights.sum(axis=1, keepdims=True)                                   # (B, P)
+    weights = np.exp(logits - logits.max(axis=-1, keepdims=True))                         # (B, P)
+    return weights / weights.sum(axis=-1, keepdims=True)                                  # (B, P)
     # END SOLUTION
 
 
@@ -72,9 +73,8 @@ def causes_prior(c: np.ndarray, mus: np.ndarray, *, alpha_c: float, sigma_c: flo
 
         c[t] = c + alpha_c * g(c),    g from ``prior_gradient``
 
-    where
-        c                : (B, C)  causes after (6) and (7);   mus : (P, C)  the means (memories)
-        alpha_c, sigma_c : float   update rate >= 0, width > 0
+    where  c : (B, C) causes after (6) and (7);  mus : (P, C) the means (memories);
+           alpha_c, sigma_c : float, update rate >= 0, width > 0.
     Returns ``c[t]`` of shape (B, C).
     """
     # BEGIN SOLUTION
@@ -91,5 +91,5 @@ def log_prior(c: np.ndarray, mus: np.ndarray, *, sigma_c: float) -> np.ndarray:
     where  c : (B, C);  mus : (P, C);  sigma_c : float > 0.   Returns shape (B,).
     """
     logits = prior_logits(c, mus, sigma_c=sigma_c)                                        # (B, P)
-    top = logits.max(axis=1)                                                              # (B,)
-    return top + np.log(np.exp(logits - top[:, None]).sum(axis=1))                       # (B,)
+    top = logits.max(axis=-1)                                                             # (B,)
+    return top + np.log(np.exp(logits - top[..., None]).sum(axis=-1))                    # (B,)

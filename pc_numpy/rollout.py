@@ -1,9 +1,7 @@
 """The time loop: one step of PC-RNN-HC-A, (1)-(8) in order, and a rollout over a sequence.
-
 Shapes: ``T`` steps, ``B`` batch, ``O`` output, ``S`` hidden state, ``C`` causes, ``P`` memories;
-time-major (``x`` is (T, B, O)).  Each equation of docs/model.md §2 is one function of
-``generative``, ``inference`` or ``prior``: this module only calls them.  ``step`` checks nothing;
-``rollout`` and ``generate`` are entry points, each checking its arguments once, at its top.
+time-major (``x`` is (T, B, O)).  Each equation is one function of ``generative``, ``inference``
+or ``prior``; ``step`` checks nothing; ``rollout`` and ``generate`` check once, at their top.
 """
 
 from typing import NamedTuple, Optional
@@ -98,6 +96,8 @@ def rollout(params: Params, x: np.ndarray, c0: np.ndarray, h0: np.ndarray, *, ta
         rng, xi  : a numpy.random.Generator that draws ``xi`` (T, B, C) at the start, or the draws
                                    of (7) themselves (one of the two is required when ``sigma_r > 0``)
         observed : (T,) or (T, B)  optional 0/1 mask of (3) (docs/model.md §4b)
+    A stack of Z models (``pc_numpy.params``) takes ``x (T, Z, B, O)``, ``c0 (Z, B, C)``, ``h0 (Z, S)``
+    or ``(Z, B, S)``, ``mus (Z, P, C)``, ``xi (T, Z, B, C)``, and records (T, Z, B, ·).
     Returns a ``Trace`` (``c[t]`` is the value after step t), in the dtype of the data (float64,
     or float32 when every array given is float32).  An entry point: its first line checks every
     argument (``doors.rollout_args``); the loop runs under ``np.errstate(over="raise",

@@ -13,13 +13,13 @@ def hidden_prior(h_post_prev: torch.Tensor, c_prev: torch.Tensor, params: Params
     """(1) h_prior = (1 - 1/tau) h_post_prev + (1/tau)(tanh(h_post_prev) @ w_r.T + c_prev @ w_c.T + b_r).
     ``h_post_prev (B, S)``, ``c_prev (B, C)`` -> ``(B, S)``."""
     k = 1.0 / tau
-    drive = torch.tanh(h_post_prev) @ params.w_r.T + c_prev @ params.w_c.T + params.b_r  # (B, S)
+    drive = torch.tanh(h_post_prev) @ params.w_r.mT + c_prev @ params.w_c.mT + params.b_r  # (B, S)
     return (1.0 - k) * h_post_prev + k * drive                                            # (B, S)
 
 
 def prediction(h_prior: torch.Tensor, params: Params) -> torch.Tensor:
     """(2) x_pred = tanh(h_prior) @ w_o.T + b_o.  ``h_prior (B, S)`` -> ``(B, O)``."""
-    return torch.tanh(h_prior) @ params.w_o.T + params.b_o                                # (B, O)
+    return torch.tanh(h_prior) @ params.w_o.mT + params.b_o                               # (B, O)
 
 
 def output_error(x_pred: torch.Tensor, x: torch.Tensor, *, observed=None) -> torch.Tensor:

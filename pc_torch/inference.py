@@ -26,5 +26,5 @@ def causes_bottom_up(c_prev: torch.Tensor, error_h: torch.Tensor, params: Params
 
 def causes_noise(c: torch.Tensor, error_h: torch.Tensor, xi: torch.Tensor, *, sigma_r: float) -> torch.Tensor:
     """(7) c = c + sigma_r ||error_h|| xi, the norm per row.  -> ``(B, C)``."""
-    norm = torch.sqrt((error_h ** 2).sum(dim=1, keepdim=True))                            # (B, 1)
+    norm = torch.sqrt((error_h ** 2).sum(dim=-1, keepdim=True))                           # (B, 1)
     return c + sigma_r * norm * xi                                                        # (B, C)

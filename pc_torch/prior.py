@@ -6,16 +6,18 @@ import torch
 
 
 def prior_logits(c, mus, *, sigma_c: float) -> torch.Tensor:
-    """l_k(c) = -||c - mus[k]||**2 / (2 sigma_c**2).  ``(B, C)``, ``(P, C)`` -> ``(B, P)``."""
-    diff = c[:, None, :] - mus[None, :, :]                                                # (B, P, C)
-    return -(diff ** 2).sum(dim=2) / (2.0 * sigma_c ** 2)                                 # (B, P)
+    """l_k(c) = -(||c||**2 - 2 c . mus[k] + ||mus[k]||**2) / (2 sigma_c**2), the expanded square
+    of ``pc_numpy.prior_logits``.  ``(B, C)``, ``(P, C)`` -> ``(B, P)``."""
+    sq_dist = ((c ** 2).sum(dim=-1, keepdim=True) - 2.0 * (c @ mus.mT)                   # (B, P)
+               + (mus ** 2).sum(dim=-1)[..., None, :])
+    return -sq_dist / (2.0 * sigma_c ** 2)                                                # (B, P)
 
 
 def responsibilities(c, mus, *, sigma_c: float) -> torch.Tensor:
     """r = softmax_k(l_k(c)), stable (the row maximum subtracted before exp).  -> ``(B, P)``."""
     logits = prior_logits(c, mus, sigma_c=sigma_c)                                        # (B, P)
-    weights = torch.exp(logits - logits.max(dim=1, keepdim=True).values)                  # (B, P)
-    return weights / weights.sum(dim=1, keepdim=True)                                     # (B, P)
+    weights = torch.exp(logits - logits.max(dim=-1, keepdim=True).values)                 # (B, P)
+    return weights / weights.sum(dim=-1, keepdim=True)                                    # (B, P)
 
 
 def prior_gradient(c, mus, *, sigma_c: float) -> torch.Tensor:
@@ -32,5 +34,5 @@ def causes_prior(c, mus, *, alpha_c: float, sigma_c: float) -> torch.Tensor:
 def log_prior(c, mus, *, sigma_c: float) -> torch.Tensor:
     """log sum_k exp(l_k(c)), by the log-sum-exp trick.  -> ``(B,)``."""
     logits = prior_logits(c, mus, sigma_c=sigma_c)                                        # (B, P)
-    top = logits.max(dim=1).values                                                        # (B,)
-    return top + torch.log(torch.exp(logits - top[:, None]).sum(dim=1))                   # (B,)
+    top = logits.max(dim=-1).values                                                       # (B,)
+    return top + torch.log(torch.exp(logits - top[..., None]).sum(dim=-1))               # (B,)

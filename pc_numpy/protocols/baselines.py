@@ -110,13 +110,13 @@ def random_search(model: Model, targets: np.ndarray, target_ids: Optional[Sequen
     x = np.repeat(targets, R, axis=0).transpose(1, 0, 2)                                  # (T, B, O)
     B = x.shape[1]
     if noise > 0:
-        x = x + noise * rng.standard_normal(x.shape)                                      # (T, B, O)
+        x = x + noise * rng.standard_normal(x.shape).astype(x.dtype, copy=False)                                      # (T, B, O)
     candidates, errors, cpu = [], [], []                                                  # per draw
     report = Progress("random search", K, progress)
     t0, cpu0 = time.perf_counter(), time.process_time()
     k = 0
     while k < K or (cpu_seconds is not None and cpu[-1] < cpu_seconds and k < K_max):
-        c = rng.standard_normal((B, C))                                                   # (B, C)
+        c = rng.standard_normal((B, C)).astype(x.dtype, copy=False)                       # (B, C)
         gen = rollout(model.params, x, c, model.h0, tau=model.tau, observed=observed)
         candidates.append(c)
         errors.append(generation_error(gen.error, observed))                              # (B,)

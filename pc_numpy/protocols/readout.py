@@ -42,14 +42,15 @@ def generation_error(error: np.ndarray, observed: Optional[np.ndarray] = None) -
 
         e[b] = sum_t m[t, b] ||error[t, b]|| / sum_t m[t, b]          (m = 1 everywhere if None)
 
-    where  error : (T, B, O) output errors (3);  observed : None, (T,) or (T, B) of 0/1 with at
-    least one observed step per run.  Returns (B,).
+    where  error : (T, B, O) output errors (3) (or a stack's (T, Z, B, O));  observed : None, (T,)
+    or (T, B) of 0/1 with at least one observed step per run.  Returns (B,) (a stack's (Z, B)).
     """
-    norms = np.linalg.norm(error, axis=2)                                                 # (T, B)
+    norms = np.linalg.norm(error, axis=-1)                                                # (T, B)
     if observed is None:
         return norms.mean(axis=0)                                                         # (B,)
     m = np.asarray(observed, dtype=np.float64)
-    m = np.broadcast_to(m[:, None] if m.ndim == 1 else m, norms.shape)                    # (T, B)
+    m = m.reshape(m.shape[:1] + (1,) * (norms.ndim - m.ndim) + m.shape[1:])               # (T, 1) or (T, B)
+    m = np.broadcast_to(m, norms.shape)                                                   # (T, B)
     return (m * norms).sum(axis=0) / m.sum(axis=0)                                        # (B,)
 
 

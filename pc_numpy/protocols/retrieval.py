@@ -271,9 +271,9 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     x = np.repeat(targets, R, axis=0).transpose(1, 0, 2)                                  # (T, B, O)
     run_ids = np.repeat(target_ids, R)                                                    # (B,)
     T, B, _ = x.shape
-    c = rng.standard_normal((B, mus.shape[1]))                                            # (B, C)
+    c = rng.standard_normal((B, mus.shape[1])).astype(x.dtype, copy=False)               # (B, C)
     if cue_s > 0:
-        x = x + cue_s * rng.standard_normal(x.shape)                                      # (T, B, O)
+        x = x + cue_s * rng.standard_normal(x.shape).astype(x.dtype, copy=False)                                      # (T, B, O)
     c_path = np.empty((K + 1, B, mus.shape[1]))
     c_path[0] = c
     generation_error = np.empty((K, B))

@@ -210,6 +210,7 @@ def train(data: np.ndarray, labels=None, *, states_dim: int = 50, causes_dim: in
     x = np.ascontiguousarray(data.transpose(1, 0, 2))                                     # (T, N, O)
     start = initial_values(N, O, states_dim=hp["states_dim"], causes_dim=hp["causes_dim"],
                            rng=np.random.default_rng(hp["seed"]), kind=kind, factor_dim=factor_dim)
+    start = {k: v.astype(x.dtype, copy=False) for k, v in start.items()}  # the dtype follows the data
     names = fam.Params._fields
     trainable = list(names) + ["c0"] + (["h0"] if learn_h0 else [])
     opt = Adam({k: start[k] for k in trainable}, lr=hp["lr"], betas=betas, eps=eps,

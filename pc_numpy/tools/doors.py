@@ -26,20 +26,24 @@ from .checks import (as_float_array, as_scalar, check_mask, check_memory, check_
 # The shape of every parameter of both models, by name (docs/model.md §2, §2b).
 PARAM_SHAPES = dict(w_o=("O", "S"), b_o=("O",), w_c=("S", "C"), w_r=("S", "S"), b_r=("S",),
                     w_pd=("S", "F"), w_fd=("S", "F"), w_cd=("C", "F"))
+# ... and of a stack of Z models of PC-RNN-HC-A (pc_numpy.params): a leading Z, biases (Z, 1, .)
+STACK_SHAPES = {name: ("Z", 1, *shape) if len(shape) == 1 else ("Z", *shape) for name, shape in PARAM_SHAPES.items()}
 
 
-def check_params(params, kind: type, dims: Optional[dict] = None, name: str = "params"):
+def check_params(params, kind: type, dims: Optional[dict] = None, name: str = "params",
+                 lead: tuple = ()):
     """Check ``params`` is a ``kind`` (``pc_numpy.Params`` or ``pc_numpy.hcm.Params``) of finite
     real arrays whose shapes agree; record ``O, S, C`` (and ``F``) in ``dims``; return it with
-    float arrays."""
+    float arrays.  ``lead=("Z",)``: a stack of Z models, every weight (Z, ·, ·), every bias (Z, 1, ·)."""
     if type(params) is not kind:
         got = f"{type(params).__module__}.{type(params).__qualname__}"
         raise TypeError(f"{name} must be a {kind.__module__.replace('.params', '')}.Params (from "
                         f"{kind.__module__.replace('.params', '')}.init_params), got {got}")
     dims = {} if dims is None else dims
     arrays = []
+    shapes = STACK_SHAPES if lead else PARAM_SHAPES
     for field, value in zip(params._fields, params):
-        arrays.append(as_float_array(f"{name}.{field}", value, PARAM_SHAPES[field], dims))
+        arrays.append(as_float_array(f"{name}.{field}", value, shapes[field], dims))
     return kind(*arrays)
 
 
@@ -59,16 +63,16 @@ def init_params_args(causes_dim, states_dim, output_dim, rng, factor_dim=NO_FACT
     return (C, S, O) if factor_dim is NO_FACTORS else (C, S, O, F)
 
 
-def initial_state(c0, h0, dims: dict):
+def initial_state(c0, h0, dims: dict, lead: tuple = ()):
     """``c0`` ((B, C) or (C,)) and ``h0`` ((B, S) or (S,)) as (B, ·) arrays; a vector is shared
-    by every row."""
+    by every row.  A stack (``lead=("Z",)``): ``c0 (Z, B, C)``, ``h0 (Z, S)`` or ``(Z, B, S)``."""
     c0, h0 = as_float_array("c0", c0), as_float_array("h0", h0)
-    check_shape("c0", c0.shape, ("C",) if c0.ndim == 1 else ("B", "C"), dims)
-    check_shape("h0", h0.shape, ("S",) if h0.ndim == 1 else ("B", "S"), dims)
+    check_shape("c0", c0.shape, ("C",) if c0.ndim == 1 and not lead else (*lead, "B", "C"), dims)
+    check_shape("h0", h0.shape, (*lead, "S") if h0.ndim == 1 + len(lead) else (*lead, "B", "S"), dims)
     if c0.ndim == 1:
         c0 = c0[None].repeat(dims["B"], axis=0)                                           # (B, C)
-    if h0.ndim == 1:
-        h0 = h0[None].repeat(dims["B"], axis=0)                                           # (B, S)
+    if h0.ndim == 1 + len(lead):
+        h0 = h0[..., None, :].repeat(dims["B"], axis=-2)                                  # (B, S)
     return c0, h0
 
 
@@ -89,11 +93,11 @@ def noise(sigma_r: float, rng, xi, dims: dict, dtype) -> Optional[np.ndarray]:
     if xi is not None and rng is not None:
         raise ValueError("give either rng or xi (the noise draws of (7)), not both")
     if xi is not None:
-        return as_float_array("xi", xi, ("T", "B", "C"), dims)
+        return as_float_array("xi", xi, ("T", *dims["_lead"], "B", "C"), dims)
     if rng is not None:
         check_rng("rng", rng)
         if sigma_r > 0:
-            return rng.standard_normal((dims["T"], dims["B"], dims["C"]), dtype=dtype)   # (T, B, C)
+            return rng.standard_normal((dims["T"], *dims["_sizes"], dims["B"], dims["C"]), dtype=dtype)  # (T, B, C)
         return None
     if sigma_r > 0:
         raise ValueError("sigma_r > 0 needs the noise of (7): pass rng (a numpy.random.Generator) "
@@ -109,17 +113,21 @@ def rollout_args(params, x, c0, h0, kind: type, *, tau, alpha_x, alpha_h, alpha_
     ``h0 (B, S)``, ``rates`` a dict of ``tau, alpha_x, alpha_h, alpha_c, sigma_r, sigma_c`` as
     floats, ``mus (P, C)`` or None, ``xi (T, B, C)`` or None, ``observed (T, B)`` or None.
     """
-    dims: dict = {}
-    params = check_params(params, kind, dims)
-    x = as_float_array("x", x, ("T", "B", "O"), dims, finite=False)      # finite: after the budget
-    c0, h0 = initial_state(c0, h0, dims)
+    # a stack of HC-A models: its three weights 3-D (HC-M's equations take none: refused by shape)
+    stack = type(params) is kind and "w_r" in kind._fields and getattr(params.w_o, "ndim", 0) == 3
+    lead = ("Z",) if stack and getattr(params.w_c, "ndim", 0) == getattr(params.w_r, "ndim", 0) == 3 else ()
+    dims: dict = {"_lead": lead}
+    params = check_params(params, kind, dims, lead=lead)
+    x = as_float_array("x", x, ("T", *lead, "B", "O"), dims, finite=False)  # finite: after the budget
+    dims["_sizes"] = x.shape[1:-2]                                       # (Z,) for a stack, else ()
+    c0, h0 = initial_state(c0, h0, dims, lead)
     rates = check_rates(tau=tau, alpha_x=alpha_x, alpha_h=alpha_h, alpha_c=alpha_c,
                         sigma_r=sigma_r, sigma_c=sigma_c)
     if mus is not None or rates["alpha_c"] > 0:
         if mus is None:
             raise ValueError("mus (the prior means, shape (P, C)) is required when alpha_c > 0")
-        mus = as_float_array("mus", mus, ("P", "C"), dims)
-    T, B, O, S, C = dims["T"], dims["B"], dims["O"], dims["S"], dims["C"]
+        mus = as_float_array("mus", mus, (*lead, "P", "C"), dims)
+    T, B, O, S, C = dims["T"], dims["B"] * dims.get("Z", 1), dims["O"], dims["S"], dims["C"]
     check_memory("rollout", trace_bytes(T, B, O, S, C), dict(x=x.shape, h0=h0.shape))
     if not np.logical_and.reduce(np.isfinite(x), axis=None):   # (a huge broadcast view: budget first)
         raise ValueError("x must be finite (no NaN or inf)")

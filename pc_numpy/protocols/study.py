@@ -128,7 +128,61 @@ def run_seed(config: SeedConfig) -> dict:
                 final_answers=r.answers[-1], target_ids=r.target_ids[::r.restarts],
                 labels=trained.model.labels, train_seconds=trained.seconds,
                 retrieve_seconds=r.seconds, search_seconds=rs.seconds,
-                seconds=time.perf_counter() - t0)
+                seconds=time.perf_counter() - t0, stacked=1)
+
+
+def run_group(configs: Sequence[SeedConfig]) -> list:
+    """``run_seed`` for several seeds of one setting (runs in a worker): each seed trains on its
+    own, then their PC-RNN-HC-A models retrieve and search as one stack
+    (``protocols.stacked``: each seed's numbers exactly as ``run_seed`` gives them; the CPU
+    seconds of the stack shared evenly).  Returns ``run_seed``'s dicts, one per config, in order."""
+    from .baselines import exhaustive_matching
+    from .stacked import random_search_stacked, retrieve_stacked
+    from .train import train
+    if len(configs) == 1 or configs[0].train_kwargs.get("kind", "hc-a") != "hc-a":
+        return [run_seed(cfg) for cfg in configs]
+    first = configs[0]
+    seeds = [cfg.seed for cfg in configs]
+    trained = [train(first.data, first.labels, seed=s, progress=False, **first.train_kwargs) for s in seeds]
+    models = [t.model for t in trained]
+    targets = first.data if first.targets is None else first.targets
+    cue = dict(cue_steps=first.cue_steps, cue_noise=first.cue_noise)
+    t1 = time.perf_counter()
+    rs = retrieve_stacked(models, targets, first.target_ids, seeds=seeds, restarts=first.restarts,
+                          trials=first.trials, **cue)
+    search = random_search_stacked(models, targets, first.target_ids, seeds=seeds,
+                                   restarts=first.restarts, trials=2 * first.trials,
+                                   cpu_seconds=float(rs[0].trial_cpu_seconds[-1]) if first.search == "seconds" else None,
+                                   **cue)
+    shared = (time.perf_counter() - t1) / len(configs)           # each seed's share of the stack
+    out = []
+    for s, t, r, q in zip(seeds, trained, rs, search):
+        ex = exhaustive_matching(t.model, targets, first.target_ids, cue_steps=first.cue_steps)
+        n_targets = int(r.answers.shape[1])
+        out.append(dict(seed=s, final_loss=float(t.losses[-1]), best_loss=float(t.losses.min()),
+                        run=r.accuracy, answer=r.answer_accuracy, answer_cpu=r.trial_cpu_seconds,
+                        random_search=q.answer_accuracy, random_search_cpu=q.trial_cpu_seconds,
+                        exhaustive=ex.accuracy, exhaustive_cpu=ex.cpu_seconds,
+                        exhaustive_rollouts=int(ex.rollouts), targets=n_targets, runs=n_targets * r.restarts,
+                        final_answers=r.answers[-1], target_ids=r.target_ids[::r.restarts],
+                        labels=t.model.labels, train_seconds=t.seconds,
+                        retrieve_seconds=r.seconds, search_seconds=q.seconds,
+                        seconds=t.seconds + shared, stacked=len(configs)))
+    return out
+
+
+def groups_of(configs: Sequence[SeedConfig], workers: int, stack: Optional[int] = None) -> list:
+    """The seeds split into stacks (``run_group``): ``stack`` seeds each (default: as many as
+    share a worker evenly, ``ceil(n / workers)``, at most ``MAX_STACK``); in seed order."""
+    n = len(configs)
+    size = min(MAX_STACK, -(-n // workers)) if stack is None else int(stack)
+    if size < 1:
+        raise ValueError(f"stack must be >= 1, got {stack}")
+    return [list(configs[i:i + size]) for i in range(0, n, size)]
+
+
+# At most this many seeds per stack: beyond about 10, a stack saves little more time (docs/speed.md)
+MAX_STACK = 10
 
 
 def parse_seeds(text: str) -> list:
@@ -151,35 +205,46 @@ def parse_seeds(text: str) -> list:
     return seeds
 
 
+# The environment of the worker processes, unless already set: one BLAS thread each (workers do
+# not oversubscribe the cores), and glibc's malloc keeping freed memory for reuse (mmap threshold
+# 32 MiB, trim threshold 512 MiB) instead of returning a rollout's trace to the kernel and taking
+# it back page by page at the next one (docs/speed.md measures both).  Other C libraries ignore it.
+WORKER_ENV = dict(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                  GLIBC_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=536870912")
+
+
 def run_seeds(configs: Sequence[SeedConfig], workers: int,
-              on_done: Optional[Callable[[dict, int, int], None]] = None) -> list:
-    """Run ``run_seed`` for every config in ``workers`` spawned processes (in this process if
-    ``workers == 1``); ``on_done(result, finished, total)`` after each.  Returns the results in
-    the order of ``configs``.  While the pool runs, BLAS threads are limited to one per worker
-    (``OPENBLAS_NUM_THREADS`` etc., unless already set), so that workers do not oversubscribe."""
+              on_done: Optional[Callable[[dict, int, int], None]] = None,
+              stack: Optional[int] = None) -> list:
+    """Run every config in ``workers`` spawned processes (in this process if ``workers == 1``),
+    their seeds in stacks (``groups_of``, ``run_group``); ``on_done(result, finished, total)``
+    after each seed.  Returns the results in the order of ``configs``.  The workers run with
+    ``WORKER_ENV`` in their environment."""
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     results = {}
-    if workers == 1:
-        for i, cfg in enumerate(configs):
-            results[i] = run_seed(cfg)
+    groups = groups_of(list(enumerate(configs)), workers, stack)
+
+    def finished(group, outs):
+        for (i, _), r in zip(group, outs):
+            results[i] = r
             if on_done:
-                on_done(results[i], len(results), len(configs))
+                on_done(r, len(results), len(configs))
+
+    if workers == 1:
+        for group in groups:
+            finished(group, run_group([cfg for _, cfg in group]))
         return [results[i] for i in range(len(configs))]
     import multiprocessing
-    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {k: os.environ.get(k) for k in keys}
-    for k in keys:
-        os.environ.setdefault(k, "1")
+    saved = {k: os.environ.get(k) for k in WORKER_ENV}
+    for k, v in WORKER_ENV.items():
+        os.environ.setdefault(k, v)
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(configs)),
+        with ProcessPoolExecutor(max_workers=min(workers, len(groups)),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(run_seed, cfg): i for i, cfg in enumerate(configs)}
+            futures = {pool.submit(run_group, [cfg for _, cfg in group]): group for group in groups}
             for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                if on_done:
-                    on_done(results[i], len(results), len(configs))
+                finished(futures[fut], fut.result())
     finally:
         for k, v in saved.items():
             if v is None:

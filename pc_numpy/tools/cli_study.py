@@ -68,6 +68,13 @@ def add_study_parser(sub) -> None:
                    help="random search runs until it has spent the CPU seconds inference spent "
                         "(seconds: the comparison at equal seconds), or 2K draws only (rollouts: "
                         "equal rollouts, cheaper) (seconds)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="the precision the seeds train and retrieve in: the dtype follows the data "
+                        "(float32; float64 gives the same distributions, docs/results.md, in "
+                        "about 1.5x the time)")
+    p.add_argument("--stack", type=_positive_int, default=None, metavar="Z",
+                   help="seeds a worker runs at once as one stack of models (same numbers, less "
+                        "time; default: the seeds divided evenly between the workers, at most 10)")
     add_cue_arguments(p)
     add_model_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -97,12 +104,14 @@ def run_study_command(args) -> int:
     if args.variants and args.data is not None:
         raise UsageError("--variants works with the embedded letters only (drop --data)")
     data, labels, source = _load_data(args)
+    data = data.astype(args.dtype)                       # the dtype follows the data from here on
     if args.cue_steps is not None and args.cue_steps > data.shape[1]:
         raise UsageError(f"--cue-steps {args.cue_steps} is more than the {data.shape[1]} steps of the data")
     targets = target_ids = None
     if args.variants:
         from ..data.letters import letter_variants
         targets, vlabels = letter_variants(np.random.default_rng(10_000), args.variants)
+        targets = targets.astype(args.dtype)
         index = {lab: i for i, lab in enumerate(labels)}
         target_ids = np.array([index[lab] for lab in vlabels])
     train_kwargs = dict(iterations=args.iterations, states_dim=args.states, causes_dim=args.causes,
@@ -126,16 +135,17 @@ def run_study_command(args) -> int:
                   f"exhaustive {r['exhaustive']:.3f}, {r['seconds']:.1f} s", flush=True)
 
     print(f"study: {len(seeds)} seeds on {data.shape[0]} sequences ({source}), {args.workers} workers, "
-          f"{args.iterations} iterations, {args.trials} trials x {args.restarts} restarts", flush=True)
+          f"{args.iterations} iterations, {args.trials} trials x {args.restarts} restarts, "
+          f"{args.dtype}", flush=True)
     t0 = time.perf_counter()
-    run_seeds(configs, args.workers, done)
+    run_seeds(configs, args.workers, done, stack=args.stack)
     seconds = time.perf_counter() - t0
     meta = dict(environment(), data=source, data_sha256=fingerprint(data),
                 targets_sha256=None if targets is None else fingerprint(targets),
                 process="in-process" if args.workers == 1 else "worker processes, one BLAS thread each",
                 settings=dict(train_kwargs, trials=args.trials, restarts=args.restarts,
                               cue_steps=args.cue_steps, cue_noise=args.cue_noise,
-                              variants=args.variants, search=args.search))
+                              variants=args.variants, search=args.search, dtype=args.dtype))
     write_study(out, [records[s] for s in seeds], meta, dict(seconds=seconds, workers=args.workers))
     return 0
 

@@ -2,16 +2,16 @@
 
     python benchmarks/study_speed.py                          # 10 seeds, the defaults, 1 round
     python benchmarks/study_speed.py --seeds 0-3 --rounds 2   # fewer seeds, two interleaved rounds
-    python benchmarks/study_speed.py --base 76155a6 --others b4b8be4 --json out.json
+    python benchmarks/study_speed.py --base 76155a6 --others ea95e2f --json out.json
 
 The base commit's tree is exported with ``git archive`` into a temporary folder (nothing in this
-checkout changes).  Each round runs, one after the other, the base code's study, this checkout's
-study with ``--search rollouts`` (the same work as the base: random search 2K draws) and this
-checkout's default study (``--search seconds``: random search runs on until it has spent the CPU
-seconds inference spent, which is the comparison at equal seconds and costs more).  Rounds are
-interleaved, every second one in reverse order (A B C, C B A, ...: a load that rises or falls
-during the run then affects all alike); the load average
-(``os.getloadavg``) is printed beside every time.  Speed is reported here, never asserted.
+checkout changes).  Each round runs, one after the other, the base code's default study and this
+checkout's study four ways: float64 one seed at a time (the base's work, on this code), float64
+in stacks, float32 one seed at a time, and the default (float32 in stacks).  Every variant runs
+random search to inference's CPU seconds (the base's default too).  Rounds are interleaved, every
+second one in reverse order (A B C, C B A, ...: a load that rises or falls during the run then
+affects all alike); the load average (``os.getloadavg``) is printed beside every time.  Speed is
+reported here, never asserted.
 """
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def run_study(tree: Path, out: Path, seeds: str, workers: int, extra) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--base", default="76155a6", help="the commit to compare with (76155a6)")
+    p.add_argument("--base", default="ea95e2f", help="the commit to compare with (ea95e2f: main before "
+                   "stacks and float32, whose default study ran random search to equal seconds)")
     p.add_argument("--others", nargs="*", default=[], metavar="COMMIT",
                    help="more commits to run beside (e.g. the main branch's head)")
     p.add_argument("--seeds", default="0-9")
@@ -68,10 +69,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         base = export(args.base, tmp)
-        variants = [(f"{args.base} (random search 2K draws)", base, [])]
-        variants += [(f"{c} (random search 2K draws)", export(c, tmp), []) for c in args.others]
-        variants += [("this checkout, --search rollouts (the same work)", ROOT, ["--search", "rollouts"]),
-                     ("this checkout, default (random search to equal CPU seconds)", ROOT, [])]
+        variants = [(f"{args.base}, its default", base, [])]
+        variants += [(f"{c}, its default", export(c, tmp), []) for c in args.others]
+        variants += [("this checkout, --dtype float64 --stack 1 (one seed at a time)", ROOT,
+                      ["--dtype", "float64", "--stack", "1"]),
+                     ("this checkout, --dtype float64 (stacks)", ROOT, ["--dtype", "float64"]),
+                     ("this checkout, --dtype float32 --stack 1", ROOT, ["--dtype", "float32", "--stack", "1"]),
+                     ("this checkout, default (float32, stacks)", ROOT, [])]
         for r in range(args.rounds):
             order = list(enumerate(variants))
             for i, (name, tree, extra) in (order if r % 2 == 0 else order[::-1]):   # ABBA: a trend in the load cancels

@@ -105,29 +105,39 @@ def random_search(model: Model, targets: np.ndarray, target_ids: Optional[Sequen
         cpu_seconds = as_scalar("cpu_seconds", cpu_seconds, low=0)
     K_max = K if cpu_seconds is None else (20 * K if max_trials is None else
                                           as_scalar("max_trials", max_trials, low=K, integer=True))
-    rollout = rollout_of(model)
     C = model.mus.shape[1]
     x = np.repeat(targets, R, axis=0).transpose(1, 0, 2)                                  # (T, B, O)
     B = x.shape[1]
     if noise > 0:
-        x = x + noise * rng.standard_normal(x.shape).astype(x.dtype, copy=False)                                      # (T, B, O)
-    candidates, errors, cpu = [], [], []                                                  # per draw
-    report = Progress("random search", K, progress)
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    k = 0
-    while k < K or (cpu_seconds is not None and cpu[-1] < cpu_seconds and k < K_max):
-        c = rng.standard_normal((B, C)).astype(x.dtype, copy=False)                       # (B, C)
-        gen = rollout(model.params, x, c, model.h0, tau=model.tau, observed=observed)
-        candidates.append(c)
-        errors.append(generation_error(gen.error, observed))                              # (B,)
-        cpu.append(time.process_time() - cpu0)
-        k += 1
-        report.update(min(k, K), f"generation error {errors[-1].mean():.4f}")
-    seconds = time.perf_counter() - t0
-    candidates, errors = np.stack(candidates), np.stack(errors)                           # (K', B, C), (K', B)
+        x = x + noise * rng.standard_normal(x.shape).astype(x.dtype, copy=False)          # (T, B, O)
+    t0 = time.perf_counter()
+    candidates, errors, cpu = draw_trials(
+        rollout_of(model), model.params, x, model.h0, model.tau, observed,
+        lambda: rng.standard_normal((B, C)).astype(x.dtype, copy=False), K, K_max, cpu_seconds,
+        Progress("random search", K, progress))
     out = read_answers(candidates, errors, target_ids, model.mus, R)
     return SearchResult(out.answers, out.answer_accuracy, float(out.answer_accuracy[-1]), out.best_error,
-                        errors, target_ids, R, k, 1, seconds, np.asarray(cpu))
+                        errors, target_ids, R, len(cpu), 1, time.perf_counter() - t0, cpu)
+
+
+def draw_trials(rollout, params, x, h0, tau: float, observed, draw, K: int, K_max: int,
+                cpu_seconds: Optional[float], report, share: int = 1):
+    """The draws of random search, for one model or a stack of Z models alike (``share = Z``,
+    ``pc_numpy.params``): ``draw()`` gives the ``c (B, C)`` of one draw, which one generation
+    rollout measures; at least ``K`` draws, and with ``cpu_seconds`` on until ``cpu`` reaches it
+    (at most ``K_max`` draws).  ``cpu``: the CPU seconds of this process after each draw
+    (cumulative), divided by ``share``.  Returns ``candidates (K', B, C)``, ``errors (K', B)``
+    and ``cpu (K',)``."""
+    candidates, errors, cpu = [], [], []                                                  # per draw
+    cpu0 = time.process_time()
+    while len(cpu) < K or (cpu_seconds is not None and cpu[-1] < cpu_seconds and len(cpu) < K_max):
+        c = draw()                                                                        # (B, C)
+        gen = rollout(params, x, c, h0, tau=tau, observed=observed)
+        candidates.append(c)
+        errors.append(generation_error(gen.error, observed))                              # (B,)
+        cpu.append((time.process_time() - cpu0) / share)
+        report.update(min(len(cpu), K), f"generation error {errors[-1].mean():.4f}")
+    return np.stack(candidates), np.stack(errors), np.asarray(cpu)
 
 
 def exhaustive_matching(model: Model, targets: np.ndarray,

@@ -267,35 +267,49 @@ def retrieve(model: Model, targets: np.ndarray, target_ids: Optional[Sequence[in
     cue_k, cue_s, observed = check_cue(cue_steps, cue_noise, targets.shape[1])
     rng = np.random.default_rng(as_scalar("seed", seed, low=0, integer=True)) if rng is None else check_rng("rng", rng)
     mus = model.mus
-    rollout = rollout_of(model)
     x = np.repeat(targets, R, axis=0).transpose(1, 0, 2)                                  # (T, B, O)
     run_ids = np.repeat(target_ids, R)                                                    # (B,)
     T, B, _ = x.shape
-    c = rng.standard_normal((B, mus.shape[1])).astype(x.dtype, copy=False)               # (B, C)
+    C = mus.shape[1]
+    c = rng.standard_normal((B, C)).astype(x.dtype, copy=False)                           # (B, C)
     if cue_s > 0:
-        x = x + cue_s * rng.standard_normal(x.shape).astype(x.dtype, copy=False)                                      # (T, B, O)
-    c_path = np.empty((K + 1, B, mus.shape[1]))
+        x = x + cue_s * rng.standard_normal(x.shape).astype(x.dtype, copy=False)          # (T, B, O)
+    noise = (lambda: rng.standard_normal((T, B, C), dtype=x.dtype)) if rates["sigma_r"] > 0 else (lambda: None)
+    t0 = time.perf_counter()
+    c_path, generation_error, cpu = run_trials(
+        rollout_of(model), model.params, x, c, model.h0, mus, rates, observed, noise, K,
+        Progress("retrieve", K, progress), blame=(model, targets))
+    return summarise(c_path, run_ids, generation_error, mus, model.labels, radius,
+                     time.perf_counter() - t0, restarts=R, cue_steps=None if observed is None else cue_k,
+                     cue_noise=cue_s, trial_cpu_seconds=cpu)
+
+
+def run_trials(rollout, params, x, c, h0, mus, rates: dict, observed, noise, K: int, report, *,
+               blame: tuple):
+    """The ``K`` trials of retrieval (module docstring) from the starts ``c``, for one model or
+    a stack of Z models alike (``pc_numpy.params``: every array below then has a Z axis after
+    its first).  ``noise()`` returns the draws ``xi (T, B, C)`` of (7) for one inference rollout
+    (None when ``sigma_r = 0``); ``blame = (model, targets)`` names the culprits of an overflow.
+
+    Returns ``c_path (K + 1, B, C)`` (float64), ``generation_error (K, B)`` and ``cpu (K,)``, the
+    CPU seconds of this process spent after each trial (cumulative)."""
+    c_path = np.empty((K + 1,) + c.shape)
     c_path[0] = c
-    generation_error = np.empty((K, B))
-    report = Progress("retrieve", K, progress)
-    cpu = np.empty(K)                                     # cumulative CPU seconds after each trial
-    t0, cpu0 = time.perf_counter(), time.process_time()
+    generation_error = np.empty((K,) + c.shape[:-1])
+    cpu = np.empty(K)
+    cpu0 = time.process_time()
     for k in range(K):
         try:
             with np.errstate(over="raise", invalid="raise"):   # an overflow stops at its line
-                trace = rollout(model.params, x, c, model.h0, mus=mus, rng=rng, observed=observed,
-                                **rates)                                                  # inference
+                trace = rollout(params, x, c, h0, mus=mus, xi=noise(), observed=observed, **rates)  # inference
                 c = trace.c[-1]                                                           # (B, C)
-                gen = rollout(model.params, x, c, model.h0, tau=rates["tau"], observed=observed)  # generation
+                gen = rollout(params, x, c, h0, tau=rates["tau"], observed=observed)      # generation
                 generation_error[k] = mean_observed_error(gen.error, observed)            # (B,)
         except NumericalError as exc:                   # a rollout's own error: add the trial
-            raise trial_error(k, exc.quantity, model, targets, rates, step=exc.step) from exc
+            raise trial_error(k, exc.quantity, *blame, rates, step=exc.step) from exc
         except FloatingPointError as exc:
-            raise trial_error(k, "generation_error", model, targets, rates, function="readout") from exc
+            raise trial_error(k, "generation_error", *blame, rates, function="readout") from exc
         c_path[k + 1] = c
         cpu[k] = time.process_time() - cpu0
         report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")
-    seconds = time.perf_counter() - t0
-    return summarise(c_path, run_ids, generation_error, mus, model.labels, radius, seconds,
-                     restarts=R, cue_steps=None if observed is None else cue_k, cue_noise=cue_s,
-                     trial_cpu_seconds=cpu)
+    return c_path, generation_error, cpu

@@ -18,12 +18,12 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..tools.checks import NumericalError, as_scalar
+from ..tools.checks import as_scalar
 from ..tools.progress import Progress
-from .baselines import SearchResult
+from .baselines import SearchResult, draw_trials
 from .model import Model, check_model, rollout_of
-from .readout import generation_error as mean_observed_error, read_answers
-from .retrieval import RETRIEVAL_RATES, check_cue, check_retrieval_args, summarise, trial_error
+from .readout import read_answers
+from .retrieval import RETRIEVAL_RATES, check_cue, check_retrieval_args, run_trials, summarise
 
 
 def stack_params(params: Sequence) -> tuple:
@@ -73,7 +73,7 @@ def retrieve_stacked(models: Sequence[Model], targets: np.ndarray,
     models, seeds, targets, target_ids, R, K, radius, rates = check_stack(
         models, seeds, targets, target_ids, restarts=restarts, trials=trials, radius=radius, rates=rates)
     cue_k, cue_s, observed = check_cue(cue_steps, cue_noise, targets.shape[1])
-    Z, dt = len(models), models[0].params.w_o.dtype
+    Z, dt = len(models), targets.dtype                   # the draws in the data's dtype, as retrieve's
     params = stack_params([m.params for m in models])
     mus = np.stack([m.mus for m in models])                                               # (Z, P, C)
     h0 = np.stack([m.h0 for m in models])                                                 # (Z, S)
@@ -85,33 +85,16 @@ def retrieve_stacked(models: Sequence[Model], targets: np.ndarray,
     c = np.stack([r.standard_normal((B, C)).astype(dt, copy=False) for r in rngs])        # (Z, B, C)
     x = np.stack([x1 + cue_s * r.standard_normal(x1.shape).astype(dt, copy=False) if cue_s > 0
                   else x1 for r in rngs], axis=1)                                         # (T, Z, B, O)
-    rollout = rollout_of(models[0])
-    c_path = np.empty((K + 1, Z, B, C))
-    c_path[0] = c
-    generation_error = np.empty((K, Z, B))
-    report = Progress(f"retrieve ({Z} models)", K, progress)
-    cpu = np.empty(K)
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    for k in range(K):
-        xi = np.stack([r.standard_normal((T, B, C), dtype=dt) for r in rngs], axis=1) \
-            if rates["sigma_r"] > 0 else None                                             # (T, Z, B, C)
-        try:
-            with np.errstate(over="raise", invalid="raise"):
-                trace = rollout(params, x, c, h0, mus=mus, xi=xi, observed=observed, **rates)  # inference
-                c = trace.c[-1]                                                           # (Z, B, C)
-                gen = rollout(params, x, c, h0, tau=rates["tau"], observed=observed)      # generation
-                generation_error[k] = mean_observed_error(gen.error, observed)            # (Z, B)
-        except NumericalError as exc:
-            raise trial_error(k, exc.quantity, models[0], targets, rates, step=exc.step) from exc
-        except FloatingPointError as exc:
-            raise trial_error(k, "generation_error", models[0], targets, rates, function="readout") from exc
-        c_path[k + 1] = c
-        cpu[k] = (time.process_time() - cpu0) / Z                                         # each model's share
-        report.update(k + 1, f"generation error {generation_error[k].mean():.4f}")
-    seconds = (time.perf_counter() - t0) / Z
+    noise = (lambda: np.stack([r.standard_normal((T, B, C), dtype=dt) for r in rngs], axis=1)
+             if rates["sigma_r"] > 0 else lambda: None)                                   # (T, Z, B, C)
+    t0 = time.perf_counter()
+    c_path, generation_error, cpu = run_trials(
+        rollout_of(models[0]), params, x, c, h0, mus, rates, observed, noise, K,
+        Progress(f"retrieve ({Z} models)", K, progress), blame=(models[0], targets))
+    seconds = (time.perf_counter() - t0) / Z                                              # each model's share
     return [summarise(c_path[:, z], run_ids, generation_error[:, z], m.mus, m.labels, radius, seconds,
                       restarts=R, cue_steps=None if observed is None else cue_k, cue_noise=cue_s,
-                      trial_cpu_seconds=cpu.copy())
+                      trial_cpu_seconds=cpu / Z)
             for z, m in enumerate(models)]
 
 
@@ -132,7 +115,7 @@ def random_search_stacked(models: Sequence[Model], targets: np.ndarray,
         cpu_seconds = as_scalar("cpu_seconds", cpu_seconds, low=0)
     K_max = K if cpu_seconds is None else (20 * K if max_trials is None else
                                           as_scalar("max_trials", max_trials, low=K, integer=True))
-    Z, dt = len(models), models[0].params.w_o.dtype
+    Z, dt = len(models), targets.dtype                   # the draws in the data's dtype, as retrieve's
     params = stack_params([m.params for m in models])
     h0 = np.stack([m.h0 for m in models])                                                 # (Z, S)
     C = models[0].mus.shape[1]
@@ -141,24 +124,15 @@ def random_search_stacked(models: Sequence[Model], targets: np.ndarray,
     B = x1.shape[1]
     x = np.stack([x1 + noise * r.standard_normal(x1.shape).astype(dt, copy=False) if noise > 0
                   else x1 for r in rngs], axis=1)                                         # (T, Z, B, O)
-    rollout = rollout_of(models[0])
-    candidates, errors, cpu = [], [], []                                                  # per draw
-    report = Progress(f"random search ({Z} models)", K, progress)
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    k = 0
-    while k < K or (cpu_seconds is not None and cpu[-1] < cpu_seconds and k < K_max):
-        c = np.stack([r.standard_normal((B, C)).astype(dt, copy=False) for r in rngs])    # (Z, B, C)
-        gen = rollout(params, x, c, h0, tau=models[0].tau, observed=observed)
-        candidates.append(c)
-        errors.append(mean_observed_error(gen.error, observed))                          # (Z, B)
-        cpu.append((time.process_time() - cpu0) / Z)
-        k += 1
-        report.update(min(k, K), f"generation error {errors[-1].mean():.4f}")
-    seconds = (time.perf_counter() - t0) / Z
-    candidates, errors = np.stack(candidates), np.stack(errors)                           # (K', Z, B, C), (K', Z, B)
+    t0 = time.perf_counter()
+    candidates, errors, cpu = draw_trials(
+        rollout_of(models[0]), params, x, h0, models[0].tau, observed,
+        lambda: np.stack([r.standard_normal((B, C)).astype(dt, copy=False) for r in rngs]),  # (Z, B, C)
+        K, K_max, cpu_seconds, Progress(f"random search ({Z} models)", K, progress), share=Z)
+    seconds = (time.perf_counter() - t0) / Z                                              # each model's share
     out = []
     for z, m in enumerate(models):
         r = read_answers(candidates[:, z], errors[:, z], target_ids, m.mus, R)
-        out.append(SearchResult(r.answers, r.answer_accuracy, float(r.answer_accuracy[-1]),
-                                r.best_error, errors[:, z], target_ids, R, k, 1, seconds, np.asarray(cpu)))
+        out.append(SearchResult(r.answers, r.answer_accuracy, float(r.answer_accuracy[-1]), r.best_error,
+                                errors[:, z], target_ids, R, len(cpu), 1, seconds, cpu))
     return out

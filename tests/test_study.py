@@ -217,6 +217,28 @@ def test_study_split_over_seeds_then_merged_equals_one_run(tmp_path):
     assert (tmp_path / "m" / "study_seconds.png").read_bytes()[:8] == PNG
 
 
+def test_seeds_in_stacks_give_what_one_seed_at_a_time_gives(tmp_path):
+    """``--stack 3`` (the three seeds' models as one stack, ``protocols.stacked``) and ``--stack 1``
+    (one seed at a time): the same study.json but for ``timing``, in float32 (the default) and in
+    float64; ``--dtype`` is a setting, recorded (so runs of two dtypes are never merged)."""
+    for dtype in ("float32", "float64"):
+        for stack in ("1", "3"):
+            proc = _study(tmp_path / f"{dtype}_{stack}", "0-2", "--quiet", "--stack", stack,
+                          "--dtype", dtype, workers="1")
+            assert proc.returncode == 0, (dtype, stack, proc.stderr)
+        one = json.loads((tmp_path / f"{dtype}_1" / "study.json").read_text())
+        stacked = json.loads((tmp_path / f"{dtype}_3" / "study.json").read_text())
+        assert one["settings"]["dtype"] == dtype
+        for key in one:
+            if key != "timing":
+                assert stacked[key] == one[key], (dtype, key)
+        records = [json.loads((tmp_path / f"{dtype}_3" / "seeds" / f"seed_{s}.json").read_text()) for s in range(3)]
+        assert [r["stacked"] for r in records] == [3, 3, 3]
+    f32 = json.loads((tmp_path / "float32_1" / "study.json").read_text())
+    f64 = json.loads((tmp_path / "float64_1" / "study.json").read_text())
+    assert f32["final_loss"]["per_seed"] != f64["final_loss"]["per_seed"]    # really another precision
+
+
 def test_merge_refuses_runs_that_differ_and_names_what(tmp_path, capsys):
     assert _study(tmp_path / "a", "0", "--quiet").returncode == 0
     assert _study(tmp_path / "b", "1", "--quiet", "--cue-noise", "0.1").returncode == 0

@@ -12,7 +12,9 @@ the given targets), runs
   comparison at *equal CPU seconds*, since an inference trial costs 4-5 draws, not two;
 - ``exhaustive_matching``: the ceiling (P rollouts per target), and its CPU seconds.
 
-Seeds are independent and run in parallel worker processes (``spawn``).  Over the seeds, each
+Seeds are independent and run in parallel worker processes (``spawn``), each worker's seeds
+retrieving and searching as one stack of models (``run_group``, ``protocols.stacked``: the same
+numbers, in less time; ``WORKER_ENV`` for the workers' environment).  Over the seeds, each
 accuracy at each trial budget (10, 25, 50, 100, 250, 500, 1000, up to K) is summarised by its mean,
 a 95% interval by ``SHARE_CI_METHOD`` (Wilson with an effective number of answers: inside [0, 1],
 not vanishing at the ceiling, wider when the seeds disagree), its min and max and the per-seed
@@ -119,16 +121,21 @@ def run_seed(config: SeedConfig) -> dict:
                        cpu_seconds=float(r.trial_cpu_seconds[-1]) if config.search == "seconds" else None,
                        seed=s, progress=False, **cue)
     ex = exhaustive_matching(trained.model, targets, config.target_ids, cue_steps=config.cue_steps)
+    return seed_result(s, trained, r, rs, ex, seconds=time.perf_counter() - t0, stacked=1)
+
+
+def seed_result(seed: int, trained, r, rs, ex, *, seconds: float, stacked: int) -> dict:
+    """One seed's result (``run_seed``'s docstring) from its ``TrainResult``, ``RetrievalResult``,
+    ``SearchResult`` and ``MatchResult``; ``stacked``: the seeds its stack held (1: alone)."""
     n_targets = int(r.answers.shape[1])
-    return dict(seed=s, final_loss=float(trained.losses[-1]), best_loss=float(trained.losses.min()),
+    return dict(seed=seed, final_loss=float(trained.losses[-1]), best_loss=float(trained.losses.min()),
                 run=r.accuracy, answer=r.answer_accuracy, answer_cpu=r.trial_cpu_seconds,
                 random_search=rs.answer_accuracy, random_search_cpu=rs.trial_cpu_seconds,
                 exhaustive=ex.accuracy, exhaustive_cpu=ex.cpu_seconds,
                 exhaustive_rollouts=int(ex.rollouts), targets=n_targets, runs=n_targets * r.restarts,
                 final_answers=r.answers[-1], target_ids=r.target_ids[::r.restarts],
                 labels=trained.model.labels, train_seconds=trained.seconds,
-                retrieve_seconds=r.seconds, search_seconds=rs.seconds,
-                seconds=time.perf_counter() - t0, stacked=1)
+                retrieve_seconds=r.seconds, search_seconds=rs.seconds, seconds=seconds, stacked=stacked)
 
 
 def run_group(configs: Sequence[SeedConfig]) -> list:
@@ -155,20 +162,10 @@ def run_group(configs: Sequence[SeedConfig]) -> list:
                                    cpu_seconds=float(rs[0].trial_cpu_seconds[-1]) if first.search == "seconds" else None,
                                    **cue)
     shared = (time.perf_counter() - t1) / len(configs)           # each seed's share of the stack
-    out = []
-    for s, t, r, q in zip(seeds, trained, rs, search):
-        ex = exhaustive_matching(t.model, targets, first.target_ids, cue_steps=first.cue_steps)
-        n_targets = int(r.answers.shape[1])
-        out.append(dict(seed=s, final_loss=float(t.losses[-1]), best_loss=float(t.losses.min()),
-                        run=r.accuracy, answer=r.answer_accuracy, answer_cpu=r.trial_cpu_seconds,
-                        random_search=q.answer_accuracy, random_search_cpu=q.trial_cpu_seconds,
-                        exhaustive=ex.accuracy, exhaustive_cpu=ex.cpu_seconds,
-                        exhaustive_rollouts=int(ex.rollouts), targets=n_targets, runs=n_targets * r.restarts,
-                        final_answers=r.answers[-1], target_ids=r.target_ids[::r.restarts],
-                        labels=t.model.labels, train_seconds=t.seconds,
-                        retrieve_seconds=r.seconds, search_seconds=q.seconds,
-                        seconds=t.seconds + shared, stacked=len(configs)))
-    return out
+    return [seed_result(s, t, r, q, exhaustive_matching(t.model, targets, first.target_ids,
+                                                        cue_steps=first.cue_steps),
+                        seconds=t.seconds + shared, stacked=len(configs))
+            for s, t, r, q in zip(seeds, trained, rs, search)]
 
 
 def groups_of(configs: Sequence[SeedConfig], workers: int, stack: Optional[int] = None) -> list:

@@ -74,7 +74,8 @@ def add_study_parser(sub) -> None:
                         "about 1.5x the time)")
     p.add_argument("--stack", type=_positive_int, default=None, metavar="Z",
                    help="seeds a worker runs at once as one stack of models (same numbers, less "
-                        "time; default: the seeds divided evenly between the workers, at most 10)")
+                        "time; default: the seeds divided evenly between the workers, at most 10; "
+                        "hc-a only: hc-m runs one seed at a time)")
     add_cue_arguments(p)
     add_model_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")

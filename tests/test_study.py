@@ -287,6 +287,8 @@ def test_a_seed_gives_the_same_numbers_in_a_worker_as_in_process(tmp_path, capsy
     (["--cue-steps", "61"], "--cue-steps"),
     (["--cue-noise", "-1"], "--cue-noise"),
     (["--variants", "1", "--data", "x.npy"], "--variants"),
+    (["--stack", "0"], "--stack"),
+    (["--dtype", "float16"], "--dtype"),
 ])
 def test_bad_arguments_are_named_with_exit_code_2(argv, word, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:

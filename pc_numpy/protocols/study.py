@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, NamedTuple, Optional, Sequence
@@ -138,11 +139,12 @@ def seed_result(seed: int, trained, r, rs, ex, *, seconds: float, stacked: int) 
                 retrieve_seconds=r.seconds, search_seconds=rs.seconds, seconds=seconds, stacked=stacked)
 
 
-def run_group(configs: Sequence[SeedConfig]) -> list:
+def run_group(configs: Sequence[SeedConfig], progress: bool = False) -> list:
     """``run_seed`` for several seeds of one setting (runs in a worker): each seed trains on its
     own, then their PC-RNN-HC-A models retrieve and search as one stack
     (``protocols.stacked``: each seed's numbers exactly as ``run_seed`` gives them; the CPU
-    seconds of the stack shared evenly).  Returns ``run_seed``'s dicts, one per config, in order."""
+    seconds of the stack shared evenly).  Returns ``run_seed``'s dicts, one per config, in order.
+    ``progress``: a line on stderr as each part of a stack of several seeds ends."""
     from .baselines import exhaustive_matching
     from .stacked import random_search_stacked, retrieve_stacked
     from .train import train
@@ -150,13 +152,20 @@ def run_group(configs: Sequence[SeedConfig]) -> list:
         return [run_seed(cfg) for cfg in configs]
     first = configs[0]
     seeds = [cfg.seed for cfg in configs]
-    trained = [train(first.data, first.labels, seed=s, progress=False, **first.train_kwargs) for s in seeds]
+    name = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
+    say = (lambda text: print(f"study: {name}: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
+    trained = []
+    for s in seeds:
+        trained.append(train(first.data, first.labels, seed=s, progress=False, **first.train_kwargs))
+        say(f"seed {s} trained in {trained[-1].seconds:.1f} s, final loss {trained[-1].losses[-1]:.4f}")
     models = [t.model for t in trained]
     targets = first.data if first.targets is None else first.targets
     cue = dict(cue_steps=first.cue_steps, cue_noise=first.cue_noise)
     t1 = time.perf_counter()
     rs = retrieve_stacked(models, targets, first.target_ids, seeds=seeds, restarts=first.restarts,
                           trials=first.trials, **cue)
+    say(f"{first.trials} trials of inference as one stack of {len(seeds)} in {time.perf_counter() - t1:.1f} s; "
+        f"random search next, as long")
     search = random_search_stacked(models, targets, first.target_ids, seeds=seeds,
                                    restarts=first.restarts, trials=2 * first.trials,
                                    cpu_seconds=float(rs[0].trial_cpu_seconds[-1]) if first.search == "seconds" else None,
@@ -212,11 +221,11 @@ WORKER_ENV = dict(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS
 
 def run_seeds(configs: Sequence[SeedConfig], workers: int,
               on_done: Optional[Callable[[dict, int, int], None]] = None,
-              stack: Optional[int] = None) -> list:
+              stack: Optional[int] = None, progress: bool = False) -> list:
     """Run every config in ``workers`` spawned processes (in this process if ``workers == 1``),
     their seeds in stacks (``groups_of``, ``run_group``); ``on_done(result, finished, total)``
-    after each seed.  Returns the results in the order of ``configs``.  The workers run with
-    ``WORKER_ENV`` in their environment."""
+    after each seed, and with ``progress`` the workers' own lines (``run_group``).  Returns the
+    results in the order of ``configs``.  The workers run with ``WORKER_ENV`` in their environment."""
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     results = {}
@@ -230,7 +239,7 @@ def run_seeds(configs: Sequence[SeedConfig], workers: int,
 
     if workers == 1:
         for group in groups:
-            finished(group, run_group([cfg for _, cfg in group]))
+            finished(group, run_group([cfg for _, cfg in group], progress))
         return [results[i] for i in range(len(configs))]
     import multiprocessing
     saved = {k: os.environ.get(k) for k in WORKER_ENV}
@@ -239,7 +248,7 @@ def run_seeds(configs: Sequence[SeedConfig], workers: int,
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(groups)),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(run_group, [cfg for _, cfg in group]): group for group in groups}
+            futures = {pool.submit(run_group, [cfg for _, cfg in group], progress): group for group in groups}
             for fut in as_completed(futures):
                 finished(futures[fut], fut.result())
     finally:

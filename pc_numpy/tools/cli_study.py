@@ -139,7 +139,7 @@ def run_study_command(args) -> int:
           f"{args.iterations} iterations, {args.trials} trials x {args.restarts} restarts, "
           f"{args.dtype}", flush=True)
     t0 = time.perf_counter()
-    run_seeds(configs, args.workers, done, stack=args.stack)
+    run_seeds(configs, args.workers, done, stack=args.stack, progress=not args.quiet)
     seconds = time.perf_counter() - t0
     meta = dict(environment(), data=source, data_sha256=fingerprint(data),
                 targets_sha256=None if targets is None else fingerprint(targets),

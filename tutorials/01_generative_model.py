@@ -39,6 +39,8 @@
 # Arrays are *time-major*: a batch of sequences is `x` of shape `(T, B, O)`. At each time step
 # the batch is in the rows, so a weight matrix multiplies from the right as its transpose,
 # `h @ w_r.T`. In the equations below a row vector times a matrix follows the same convention.
+# (The code writes `h @ w_r.mT`: `.mT` transposes the last two axes, which for a matrix is `.T`,
+# and lets the same line run a stack of several models at once, as `study` does.)
 #
 # The five parameters (`pc_numpy.Params`, file `pc_numpy/params.py`):
 #

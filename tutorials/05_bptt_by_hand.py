@@ -61,7 +61,7 @@ rng = np.random.default_rng(5)          # every random draw below comes from thi
 # $$\hat x_t = a_t W_o^\top + b_o \qquad (2) \qquad\qquad e_t = \hat x_t - x_t \qquad (3)$$
 #
 # (rows are batch entries, so a weight multiplies from the right as its transpose, as in the
-# code: `h @ w_r.T`). The causes `c0` (one row per sequence) are *trained too*: they become the
+# code: `h @ w_r.T`, written `h @ w_r.mT` there). The causes `c0` (one row per sequence) are *trained too*: they become the
 # memories of tutorial 07.
 #
 # We use a tiny model so that every number can be printed and finite differences are cheap:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import pc_numpy as pcn
+from pc_numpy.tools.checks import TooLarge
 from pc_numpy.protocols.baselines import random_search
 from pc_numpy.protocols.model import Model
 from pc_numpy.protocols.retrieval import retrieve
@@ -74,3 +75,18 @@ def test_a_stack_refuses_models_that_differ():
     f32 = models[1]._replace(params=pcn.Params(*(a.astype(np.float32) for a in models[1].params)))
     with pytest.raises(ValueError, match=r"models\[1\] is float32"):
         random_search_stacked([models[0], f32], targets, seeds=[0, 1], trials=1)
+
+
+def test_a_stack_is_budgeted_as_all_its_models(monkeypatch):
+    """The memory check counts the Z models' runs of a stack, not one model's: a retrieval that
+    fits alone is refused as a stack of 4 when the budget holds about 2, before any trial."""
+    models, targets = small_models(4, np.float64, 2)
+    kw = dict(restarts=64, trials=2000)
+    from pc_numpy.protocols.retrieval import retrieval_bytes
+    one = retrieval_bytes(3, 7, 2, 6, 2, 3, 64, 2000)
+    monkeypatch.setenv("PC_NUMPY_MEMORY_BUDGET", str(int(2.5 * one)))
+    from pc_numpy.protocols.retrieval import RETRIEVAL_RATES
+    from pc_numpy.protocols.stacked import check_stack
+    check_stack(models[:1], [0], targets, None, radius=0.1, rates=RETRIEVAL_RATES, **kw)  # one model: fits
+    with pytest.raises(TooLarge, match="trials"):
+        retrieve_stacked(models, targets, seeds=[0, 1, 2, 3], **kw)

@@ -23,7 +23,8 @@ from ..tools.progress import Progress
 from .baselines import SearchResult, draw_trials
 from .model import Model, check_model, rollout_of
 from .readout import read_answers
-from .retrieval import RETRIEVAL_RATES, check_cue, check_retrieval_args, run_trials, summarise
+from .retrieval import (RETRIEVAL_RATES, check_cue, check_retrieval_args, check_retrieval_memory,
+                        run_trials, summarise)
 
 
 def stack_params(params: Sequence) -> tuple:
@@ -57,6 +58,11 @@ def check_stack(models: Sequence[Model], seeds: Sequence[int], targets, target_i
     out = None
     for m in models:
         out = check_retrieval_args(m, targets, target_ids, **args)
+    targets, R, K = out[0], out[2], out[3]
+    N, T, O = targets.shape
+    P, C = first.mus.shape
+    check_retrieval_memory(N * len(models), T, O, first.h0.shape[0], C, P=P, restarts=R,
+                           trials=K)                     # the stack's: Z models' runs at once
     return (models, seeds, *out)
 
 

@@ -177,6 +177,10 @@ def run_group(configs: Sequence[SeedConfig], progress: bool = False) -> list:
             for s, t, r, q in zip(seeds, trained, rs, search)]
 
 
+# At most this many seeds per stack: beyond about 10, a stack saves little more time (docs/speed.md)
+MAX_STACK = 10
+
+
 def groups_of(configs: Sequence[SeedConfig], workers: int, stack: Optional[int] = None) -> list:
     """The seeds split into stacks (``run_group``): ``stack`` seeds each (default: as many as
     share a worker evenly, ``ceil(n / workers)``, at most ``MAX_STACK``); in seed order."""
@@ -185,10 +189,6 @@ def groups_of(configs: Sequence[SeedConfig], workers: int, stack: Optional[int] 
     if size < 1:
         raise ValueError(f"stack must be >= 1, got {stack}")
     return [list(configs[i:i + size]) for i in range(0, n, size)]
-
-
-# At most this many seeds per stack: beyond about 10, a stack saves little more time (docs/speed.md)
-MAX_STACK = 10
 
 
 def parse_seeds(text: str) -> list:
